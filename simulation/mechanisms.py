@@ -1,0 +1,332 @@
+"""The seven mechanisms that make alliances (党建联合体) work or fail, as daily rules.
+
+All alliances of all modes live in one `AllianceBook` (the "database of alliances" of
+mechanism 7). The rules, in the order they run each day:
+
+1. organisation linkage: an alliance is an application by its lead organisation; the level
+   above approves it after `approval_days` with probability `approval_prob` (a refused
+   application is filed again a month later); affiliation never changes;
+2. deliberation and decision: an approved alliance holds joint meetings at its cadence; in
+   regional committees, problems that need a member unit's resources wait for the next one;
+3. joint activities, the "five ones": a launch meeting and a party lecture at the start (when
+   the party-building-first principle holds), a visit-and-exchange monthly, a themed activity
+   quarterly, a mutual evaluation half-yearly. Each raises tie strength (less under forced
+   pairing), costs member hours and money; ties decay daily without them;
+4. supply-demand matching: lives with the modes that pair organisations (`simulation.matching`);
+5. basic guarantees: a yearly budget from three sources (the level above, the members, party
+   fees); an activity the budget cannot pay for is skipped;
+6. assessment: every `assessment_interval_days` the level above scores each alliance;
+7. dynamic management: the weakest `rectify_share` are rectified (tie regained, at an hours
+   cost), the strongest `fund_share` get extra funding.
+
+An alliance's effect on its communities is its resource entries (competence per community and
+category) and hour entries, weighted by its current tie strength and its mode's strength.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.categories import N_CATEGORIES
+from simulation.rng import RandomStreams
+
+if TYPE_CHECKING:
+    from simulation.scenario import Scenario
+
+__all__ = ["ACTIVE", "PENDING", "REJECTED", "AllianceBook", "AllianceKind"]
+
+PENDING, ACTIVE, REJECTED = 0, 1, 2
+_STATUS = ("pending", "active", "rejected")
+
+
+class AllianceKind:
+    """Kinds of alliance, one or two per mode."""
+
+    REGIONAL_COMMUNITY = 0
+    REGIONAL_STREET = 1
+    CROSS_DOMAIN = 2
+    CENTRAL_CLUSTER = 3
+    COMMERCIAL = 4
+    NAMES = (
+        "community_joint_committee",
+        "street_joint_committee",
+        "cross_domain",
+        "central_community",
+        "commercial_joint_org",
+    )
+
+
+@dataclass
+class _Pending:
+    """Entries gathered during set-up, frozen into arrays by `AllianceBook.freeze`."""
+
+    res_alliance: list[np.ndarray] = field(default_factory=list)
+    res_cell: list[np.ndarray] = field(default_factory=list)
+    res_value: list[np.ndarray] = field(default_factory=list)
+    hrs_alliance: list[np.ndarray] = field(default_factory=list)
+    hrs_comm: list[np.ndarray] = field(default_factory=list)
+    hrs_value: list[np.ndarray] = field(default_factory=list)
+
+
+class AllianceBook:
+    """Every alliance of a run, its state as columns, and the mechanisms acting on it."""
+
+    def __init__(self, scenario: Scenario, n_communities: int, streams: RandomStreams) -> None:
+        self.s = scenario
+        self.m = scenario.mechanisms
+        self.K = n_communities
+        self.streams = streams
+        self.kind: list[int] = []
+        self.communities: list[list[int]] = []
+        self.units: list[list[int]] = []
+        self.chains: list[list[int]] = []
+        self.gated: list[bool] = []
+        self.strength_of: list[float] = []
+        self.forced_of: list[bool] = []
+        self.local_of: list[int] = []
+        self._per_kind: dict[int, int] = {}
+        self._p = _Pending()
+        self.frozen = False
+        self.hours_spent_today = 0.0
+
+    # ------------------------------------------------------------------ set-up
+    def add(
+        self,
+        kind: int,
+        communities: list[int],
+        units: list[int],
+        strength: float,
+        *,
+        chains: list[int] | None = None,
+        resources: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        hours: tuple[np.ndarray, np.ndarray] | None = None,
+        meeting_gated: bool = False,
+        forced: bool = False,
+    ) -> int:
+        """File an alliance application; returns its index.
+
+        `resources` is (communities, categories, x) with x = -ln(1 - competence) at full tie;
+        `hours` is (communities, hours per day at full tie).
+        """
+        assert not self.frozen, "alliances are filed during set-up"
+        a = len(self.kind)
+        self.kind.append(kind)
+        self.communities.append([int(k) for k in communities])
+        self.units.append([int(u) for u in units])
+        self.chains.append([int(c) for c in (chains or [])])
+        self.gated.append(meeting_gated)
+        self.strength_of.append(float(strength))
+        self.forced_of.append(forced)
+        # Index within its kind: keys the approval draws, so alliances of one mode never
+        # shift the draws of another's.
+        self.local_of.append(self._per_kind.get(kind, 0))
+        self._per_kind[kind] = self.local_of[-1] + 1
+        if resources is not None:
+            ks, cs, xs = (np.asarray(v) for v in resources)
+            self._p.res_alliance.append(np.full(ks.size, a, dtype=np.int64))
+            self._p.res_cell.append(ks.astype(np.int64) * N_CATEGORIES + cs.astype(np.int64))
+            self._p.res_value.append(xs.astype(np.float64))
+        if hours is not None:
+            ks, hs = (np.asarray(v) for v in hours)
+            self._p.hrs_alliance.append(np.full(ks.size, a, dtype=np.int64))
+            self._p.hrs_comm.append(ks.astype(np.int64))
+            self._p.hrs_value.append(hs.astype(np.float64))
+        return a
+
+    def freeze(self) -> None:
+        """Turn the applications into columns; every alliance applies on day 0."""
+        n = len(self.kind)
+        self.n = n
+        self.kind_arr = np.asarray(self.kind, dtype=np.int8)
+        self.n_orgs = np.array(
+            [len(c) + len(u) for c, u in zip(self.communities, self.units, strict=True)]
+        )
+        self.strength = np.asarray(self.strength_of, dtype=np.float64)
+        self.forced = np.asarray(self.forced_of, dtype=bool)
+        self.gated_arr = np.asarray(self.gated, dtype=bool)
+        self.local = np.asarray(self.local_of, dtype=np.int64)
+        self.status = np.full(n, PENDING, dtype=np.int8)
+        self.apply_day = np.zeros(n, dtype=np.int64)
+        self.applications = np.zeros(n, dtype=np.int64)
+        self.approve_day = np.full(n, -1, dtype=np.int64)
+        self.tie = np.zeros(n)
+        self.budget = np.zeros(n)
+        self.activities = np.zeros(n, dtype=np.int64)
+        self.skipped = np.zeros(n, dtype=np.int64)
+        self.rectified = np.zeros(n, dtype=np.int64)
+        self.funded = np.zeros(n, dtype=np.int64)
+        self.score = np.full(n, np.nan)
+
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        p = self._p
+        self.res_alliance = cat(p.res_alliance, np.int64)
+        self.res_cell = cat(p.res_cell, np.int64)
+        self.res_value = cat(p.res_value, np.float64)
+        self.hrs_alliance = cat(p.hrs_alliance, np.int64)
+        self.hrs_comm = cat(p.hrs_comm, np.int64)
+        self.hrs_value = cat(p.hrs_value, np.float64)
+        self._p = _Pending()
+        gated_alliances = np.flatnonzero(self.gated_arr)
+        self.meet_alliance = (
+            np.concatenate(
+                [np.full(len(self.communities[a]), a, dtype=np.int64) for a in gated_alliances]
+            )
+            if gated_alliances.size
+            else np.zeros(0, dtype=np.int64)
+        )
+        self.meet_comm = (
+            np.concatenate(
+                [np.asarray(self.communities[a], dtype=np.int64) for a in gated_alliances]
+            )
+            if gated_alliances.size
+            else np.zeros(0, dtype=np.int64)
+        )
+        self.frozen = True
+
+    # ------------------------------------------------------------------ read-outs
+    def kind_name(self, a: int) -> str:
+        return AllianceKind.NAMES[self.kind[a]]
+
+    def status_name(self, a: int) -> str:
+        return _STATUS[int(self.status[a])]
+
+    def active_of_kind(self, kind: int) -> np.ndarray:
+        return np.flatnonzero((self.kind_arr == kind) & (self.status == ACTIVE))
+
+    def contributions(
+        self, kinds: tuple[int, ...], gated: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(K, C) competence added and (K,) hours per day added by active alliances of `kinds`.
+
+        Competence adds combine as 1 - exp(-sum(strength * tie * x)): zero strength or zero
+        tie adds exactly zero.
+        """
+        K, C = self.K, N_CATEGORIES
+        weight = np.where(self.status == ACTIVE, self.tie * self.strength, 0.0)
+        sel_kind = np.isin(self.kind_arr, kinds)
+        if gated is not None:
+            sel_kind &= self.gated_arr == gated
+        wk = np.where(sel_kind, weight, 0.0)
+        x = np.bincount(
+            self.res_cell, weights=wk[self.res_alliance] * self.res_value, minlength=K * C
+        )
+        add = -np.expm1(-x).reshape(K, C)
+        h = np.bincount(self.hrs_comm, weights=wk[self.hrs_alliance] * self.hrs_value, minlength=K)
+        return add, h
+
+    def next_meeting(self, day: int) -> np.ndarray:
+        """Per community, the day of the next meeting of a meeting-gated alliance covering it."""
+        out = np.full(self.K, np.iinfo(np.int32).max, dtype=np.int64)
+        if not self.meet_alliance.size:
+            return out
+        a = self.meet_alliance
+        ok = self.status[a] == ACTIVE
+        a, k = a[ok], self.meet_comm[ok]
+        if not a.size:
+            return out
+        interval = self.s.modes.regional.meeting_interval_days
+        since = day - self.approve_day[a]
+        nxt = self.approve_day[a] + -(-since // interval) * interval
+        np.minimum.at(out, k, nxt)
+        return out
+
+    # ------------------------------------------------------------------ the daily rules
+    def step(self, day: int, scale: float) -> None:
+        """Apply mechanisms 1, 3, 5, 6 and 7 for `day` (mechanism 2 is `next_meeting`)."""
+        self.hours_spent_today = 0.0
+        if not self.n:
+            return
+        m = self.m
+        self._approve(day, scale)
+        active = self.status == ACTIVE
+        self.tie[active] *= 1.0 - m.tie_decay_per_day
+        since = day - self.approve_day
+        # yearly budget renewal (mechanism 5)
+        renew = active & (since > 0) & (since % 365 == 0)
+        self.budget[renew] += self._yearly_budget(renew)
+        if m.joint_activities:
+            for interval, gain in (
+                (m.visit_interval_days, m.tie_gain_visit),
+                (m.themed_interval_days, m.tie_gain_themed),
+                (m.evaluation_interval_days, m.tie_gain_evaluation),
+            ):
+                due = active & (since > 0) & (since % interval == 0)
+                self._activity(due, gain, scale)
+        if day % m.assessment_interval_days == 0:
+            self._assess(active, scale)
+
+    def _yearly_budget(self, mask: np.ndarray) -> np.ndarray:
+        m = self.m
+        return (
+            m.budget_upper_yuan + m.budget_member_yuan * self.n_orgs[mask] + m.budget_party_fee_yuan
+        )
+
+    def _approve(self, day: int, scale: float) -> None:
+        m = self.m
+        due = np.flatnonzero((self.status == PENDING) & (self.apply_day + m.approval_days <= day))
+        if not due.size:
+            return
+        u = np.empty(due.size)
+        for kind in np.unique(self.kind_arr[due]):
+            sel = self.kind_arr[due] == kind
+            ids = due[sel]
+            u[sel] = self.streams.uniform(
+                f"approval.{kind}", self.local[ids], self.applications[ids]
+            )
+        ok = due[u < m.approval_prob]
+        again = due[u >= m.approval_prob]
+        self.applications[again] += 1
+        self.apply_day[again] = day + 30
+        if not ok.size:
+            return
+        self.status[ok] = ACTIVE
+        self.approve_day[ok] = day
+        self.tie[ok] = m.initial_tie
+        mask = np.zeros(self.n, dtype=bool)
+        mask[ok] = True
+        self.budget[ok] = self._yearly_budget(mask)
+        if self.s.principles.party_building_first and m.joint_activities:
+            self._activity(mask, m.tie_gain_launch, scale)
+            self._activity(mask, m.tie_gain_lecture, scale)
+
+    def _activity(self, mask: np.ndarray, gain: float, scale: float) -> None:
+        """Hold one joint activity in each alliance of `mask` that can pay for it."""
+        if not mask.any():
+            return
+        m = self.m
+        can = mask & (self.budget >= m.activity_cost_yuan)
+        self.skipped += mask & ~can
+        if not can.any():
+            return
+        factor = np.where(self.forced, self.s.principles.forced_tie_gain_factor, 1.0)
+        self.tie[can] += gain * factor[can] * (1.0 - self.tie[can])
+        self.budget[can] -= m.activity_cost_yuan
+        self.activities[can] += 1
+        # Member hours scale with the simulated population so per-resident effort is scale-free.
+        hours = m.activity_hours_per_org * self.n_orgs[can] * self.strength[can] * scale
+        self.hours_spent_today += float(hours.sum())
+
+    def _assess(self, active: np.ndarray, scale: float) -> None:
+        """Mechanisms 6 and 7: score, rectify the weakest, fund the strongest."""
+        idx = np.flatnonzero(active)
+        if not idx.size:
+            return
+        m = self.m
+        self.score[idx] = self.tie[idx]
+        order = idx[np.argsort(self.tie[idx], kind="stable")]
+        n_rect = int(np.floor(m.rectify_share * idx.size))
+        n_fund = int(np.floor(m.fund_share * idx.size))
+        weak = order[:n_rect]
+        strong = order[idx.size - n_fund :] if n_fund else order[:0]
+        self.tie[weak] += m.rectify_tie_boost * (1.0 - self.tie[weak])
+        self.rectified[weak] += 1
+        self.hours_spent_today += float(
+            (m.activity_hours_per_org * self.n_orgs[weak] * self.strength[weak] * scale).sum()
+        )
+        self.budget[strong] += m.funding_bonus_yuan
+        self.funded[strong] += 1

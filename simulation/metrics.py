@@ -1,0 +1,146 @@
+"""The metrics of design.md §4 (a contract: names are stable), per run and per day.
+
+Per run, rates are computed over the *closed cohort*: problems that arose after the warm-up and
+at least `resolution_limit_days` before the end, so every one of them is resolved or expired by
+the end and none is censored. Counts (`problems_*`) cover every problem that arose after the
+warm-up, so that arisen = resolved + open + expired holds exactly.
+
+Per day, the same rates over the trailing `window_days`, from event counts of that window:
+coverage = taken up / arisen, resolution = resolved / (resolved + expired after take-up),
+needs met = resolved / (resolved + expired), days = mean age at resolution, hours = hours spent
+/ resolved. They are for time-series charts, not for comparison tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.service import CHANNELS, RESOLVED, ROUTES
+
+if TYPE_CHECKING:
+    from simulation.model import CityModel
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "DAILY_COLUMNS",
+    "EXTRA_METRICS",
+    "METRICS",
+    "STRUCTURE_COLUMNS",
+    "daily_metrics",
+    "run_metrics",
+]
+
+METRICS: tuple[str, ...] = (
+    "service_coverage",
+    "resolution_rate",
+    "needs_met_rate",
+    "mean_days_to_resolve",
+    "party_org_coverage",
+    "equity_gap",
+    "hours_per_resolved",
+)
+COUNT_COLUMNS: tuple[str, ...] = (
+    "problems_arisen",
+    "problems_resolved",
+    "problems_open",
+    "problems_expired",
+)
+EXTRA_METRICS: tuple[str, ...] = (
+    "escalation_share",
+    "refusal_share",
+    *(f"channel_{c}" for c in CHANNELS),
+    *(f"route_{r}" for r in ROUTES),
+)
+STRUCTURE_COLUMNS: tuple[str, ...] = (
+    "n_streets",
+    "n_communities",
+    "n_agencies",
+    "n_members",
+    "n_residents",
+    "n_agencies_paired",
+    "n_members_reporting",
+    "n_cross_domain_alliances",
+    "n_chains",
+    "n_joint_committees",
+)
+DAILY_COLUMNS: tuple[str, ...] = (*METRICS, "problems_open")
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num) / float(den) if den else float("nan")
+
+
+def _quartile_groups(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Communities in the strongest and the weakest quarter (by strength)."""
+    lo, hi = np.quantile(strength, [0.25, 0.75])
+    return strength >= hi, strength <= lo
+
+
+def run_metrics(model: CityModel) -> dict[str, float]:
+    """Every metric of the finished (or current) run, keyed by its contract name."""
+    svc, run = model.service, model.params.run
+    a = svc.arise_day
+    post = a > run.warmup_days
+    cohort = post & (a <= run.days - run.resolution_limit_days)
+    known = svc.taken_day >= 0
+    resolved = svc.status == RESOLVED
+    n = int(cohort.sum())
+    n_known = int((cohort & known).sum())
+    n_res = int((cohort & resolved).sum())
+    ages = (svc.resolve_day - a)[cohort & resolved]
+    strong, weak = _quartile_groups(model.city.community_strength)
+    comm = svc.community
+
+    def met(group: np.ndarray) -> float:
+        sel = cohort & group[comm]
+        return _ratio((sel & resolved).sum(), sel.sum())
+
+    after = slice(run.warmup_days + 1, run.days + 1)
+    out = {
+        "service_coverage": _ratio(n_known, n),
+        "resolution_rate": _ratio(n_res, n_known),
+        "needs_met_rate": _ratio(n_res, n),
+        "mean_days_to_resolve": float(ages.mean()) if ages.size else float("nan"),
+        "party_org_coverage": model.party_org_coverage(),
+        "equity_gap": met(strong) - met(weak),
+        "hours_per_resolved": _ratio(svc.c_hours[after].sum(), svc.c_resolved[after].sum()),
+        "problems_arisen": int(post.sum()),
+        "problems_resolved": int((post & resolved).sum()),
+        "problems_open": int((post & (svc.status < RESOLVED)).sum()),
+        "problems_expired": int((post & (svc.status > RESOLVED)).sum()),
+        "escalation_share": _ratio((cohort & svc.escalated).sum(), n_known),
+        "refusal_share": _ratio((cohort & (svc.attempts > 0)).sum(), n_known),
+    }
+    ch = svc.channel[cohort & known]
+    counts = np.bincount(ch, minlength=len(CHANNELS)) if ch.size else np.zeros(len(CHANNELS))
+    for i, name in enumerate(CHANNELS):
+        out[f"channel_{name}"] = _ratio(counts[i], n_known)
+    rt = svc.route[cohort & resolved]
+    by_route = np.bincount(rt, minlength=len(ROUTES)) if rt.size else np.zeros(len(ROUTES))
+    for i, name in enumerate(ROUTES):
+        out[f"route_{name}"] = _ratio(by_route[i], n_res)
+    return out
+
+
+def daily_metrics(model: CityModel, day: int) -> dict[str, float]:
+    """Trailing-window versions of the metrics on `day` (cheap: from event counters)."""
+    svc = model.service
+    w = svc.window_sums(day)
+    res_k, exp_k = svc.window_by_community()
+    strong, weak = _quartile_groups(model.city.community_strength)
+
+    def met(group: np.ndarray) -> float:
+        return _ratio(res_k[group].sum(), res_k[group].sum() + exp_k[group].sum())
+
+    return {
+        "service_coverage": _ratio(w["detected"], w["arisen"]),
+        "resolution_rate": _ratio(w["resolved"], w["resolved"] + w["expired_known"]),
+        "needs_met_rate": _ratio(w["resolved"], w["resolved"] + w["expired"]),
+        "mean_days_to_resolve": _ratio(w["age_sum"], w["resolved"]),
+        "party_org_coverage": model.party_org_coverage(),
+        "equity_gap": met(strong) - met(weak),
+        "hours_per_resolved": _ratio(w["hours"], w["resolved"]),
+        "problems_open": float(svc.active.size),
+    }

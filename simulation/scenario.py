@@ -1,0 +1,843 @@
+"""Scenario files: the schema, loading with `extends`, strict validation, and the JSON Schema.
+
+A scenario is one TOML file (design.md §5). Its tables mirror the frozen dataclasses below,
+whose defaults are the Chifeng 2018 city at full scale, siloed (every mode off). A file may
+`extends = "other.toml"` to inherit another file and override some keys. Validation is strict
+and collects every problem: unknown key, wrong type, out-of-range value, inconsistent
+combination, malformed TOML, missing file. Each problem names the file and the dotted key.
+
+Example:
+    >>> from simulation.scenario import load_scenario
+    >>> s = load_scenario("scenarios/baseline.toml", overrides={"scale": 0.01})
+    >>> s.run.scale
+    0.01
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, make_dataclass
+from pathlib import Path
+from typing import Any
+
+from simulation.categories import CATEGORIES
+from simulation.modes.params import (
+    CentralCommunityParams,
+    CrossDomainParams,
+    DualReportingParams,
+    RedCommercialStreetParams,
+    RegionalParams,
+    SmartPlatformParams,
+)
+from simulation.params import ParamError, asdict, from_mapping, json_schema, param, section
+
+__all__ = [
+    "RUN_SHORTCUTS",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_schema",
+]
+
+
+class ScenarioError(Exception):
+    """A scenario (or sweep) file is unusable; carries every problem found, by file and key."""
+
+    def __init__(self, file: str | Path | None, problems: list[ParamError]) -> None:
+        self.file = str(file) if file is not None else "<scenario>"
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """One line per problem: `file: key: message`."""
+        lines = []
+        for p in self.problems:
+            where = f"{self.file}: {p.key}" if p.key else self.file
+            lines.append(f"{where}: {p.message}")
+        return "\n".join(lines)
+
+
+def _category_table(
+    name: str, defaults: dict[str, float], doc: str, source: str, lo: float, hi: float
+):
+    """A dataclass with one float field per problem category (a TOML sub-table)."""
+    fields = [
+        (cat, float, param(defaults[cat], f"{doc}: {cat}", source, lo=lo, hi=hi))
+        for cat in CATEGORIES
+    ]
+    cls = make_dataclass(name, fields, frozen=True, kw_only=True)
+    cls.__doc__ = doc
+    cls.__module__ = __name__
+    return cls
+
+
+CategoryShares = _category_table(
+    "CategoryShares",
+    {
+        "housing": 0.18,
+        "city_management": 0.17,
+        "utilities": 0.15,
+        "labour_social_security": 0.13,
+        "civil_affairs": 0.12,
+        "market_commerce": 0.10,
+        "traffic_parking": 0.08,
+        "social_order": 0.07,
+    },
+    "share of problems by category (must sum to 1)",
+    "calibration D (Beijing 2020 top ten, Jinan 2017) normalised; G3",
+    0.0,
+    1.0,
+)
+
+CategoryDifficulty = _category_table(
+    "CategoryDifficulty",
+    {
+        "housing": 0.45,
+        "city_management": 0.40,
+        "utilities": 0.55,
+        "labour_social_security": 0.55,
+        "civil_affairs": 0.45,
+        "market_commerce": 0.50,
+        "traffic_parking": 0.50,
+        "social_order": 0.40,
+    },
+    "mean difficulty (0-1) of a problem by category; the resources needed to solve it",
+    "assumption",
+    0.01,
+    0.99,
+)
+
+CategoryCompetence = _category_table(
+    "CategoryCompetence",
+    {
+        "housing": 0.45,
+        "city_management": 0.40,
+        "utilities": 0.15,
+        "labour_social_security": 0.30,
+        "civil_affairs": 0.50,
+        "market_commerce": 0.20,
+        "traffic_parking": 0.25,
+        "social_order": 0.50,
+    },
+    "competence (0-1) of an average community in a category; a problem is solvable locally "
+    "when its difficulty is below the competence reachable there",
+    "assumption; G5 (utilities and market matters sit with agencies and firms)",
+    0.0,
+    1.0,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """Horizon, replications, seed and scale of a study."""
+
+    days: int = param(365, "simulated days (one step is one day)", "design.md §3", lo=1, hi=3650)
+    warmup_days: int = param(
+        30, "first days whose problems no metric counts", "design.md §3; assumption", lo=0, hi=3650
+    )
+    resolution_limit_days: int = param(
+        30,
+        "days a problem may stay unresolved before it expires (counts as not resolved)",
+        "design.md §3",
+        lo=1,
+        hi=365,
+    )
+    window_days: int = param(
+        30, "trailing window of the daily metric series", "assumption", lo=1, hi=365
+    )
+    replications: int = param(10, "replications per scenario", "design.md §7", lo=1, hi=100_000)
+    seed: int = param(
+        20180917, "base seed; replication r uses seed + r", "assumption", lo=0, hi=2**62
+    )
+    scale: float = param(
+        1.0,
+        "fraction of the full resident population (and what scales with it) to simulate",
+        "design.md §3 (one resident is one row at scale 1)",
+        lo=0.0,
+        hi=1.0,
+        lo_open=True,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CitySettings:
+    """The synthetic city at full scale: organisations, members and residents."""
+
+    n_streets: int = param(44, "streets (sub-districts)", "calibration A", lo=1, hi=10_000)
+    n_communities: int = param(291, "residential communities", "calibration A", lo=1, hi=100_000)
+    residents: int = param(
+        2_080_000,
+        "urban residents at full scale",
+        "calibration B (end 2018, derived)",
+        lo=1,
+        hi=50_000_000,
+    )
+    community_size_cv: float = param(
+        0.35,
+        "coefficient of variation of community population",
+        "assumption; calibration C (1,000-5,000 households)",
+        lo=0.0,
+        hi=1.5,
+    )
+    old_community_share: float = param(
+        0.35,
+        "share of weak old communities",
+        "assumption (brief mode 3: weak old communities)",
+        lo=0.0,
+        hi=1.0,
+    )
+    strong_community_share: float = param(
+        0.15, "share of strong, well-resourced communities", "assumption", lo=0.0, hi=1.0
+    )
+    residents_per_grid: int = param(
+        1000, "residents per grid", "calibration C (about 1,000 per grid)", lo=50, hi=100_000
+    )
+    staff_per_10k: float = param(
+        12.0,
+        "community workers per 10,000 residents (average community)",
+        "assumption: below the 2025 target of 18 (calibration C)",
+        lo=0.0,
+        hi=200.0,
+    )
+    staff_hours_per_day: float = param(
+        1.0,
+        "hours per worker per day left for residents' problems after other duties",
+        "calibrated; communities carry 100+ tasks (domain notes §2.4), few hours are left",
+        lo=0.0,
+        hi=12.0,
+    )
+    share_aged_60_plus: float = param(
+        0.2105, "share of residents aged 60+", "calibration B (2020 census)", lo=0.0, hi=1.0
+    )
+    digital_access_under_60: float = param(
+        0.85,
+        "share of residents under 60 with a smartphone and an account",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+    digital_access_60_plus: float = param(
+        0.35, "share of residents aged 60+ with digital access", "assumption", lo=0.0, hi=1.0
+    )
+    n_city_agencies: int = param(69, "city-level agencies", "calibration A", lo=0, hi=100_000)
+    n_county_agencies: int = param(
+        1036, "county- and district-level agencies", "calibration A", lo=0, hi=100_000
+    )
+    n_state_enterprises: int = param(150, "state-owned enterprises", "assumption", lo=0, hi=100_000)
+    n_nonpublic_enterprises: int = param(
+        3000, "non-public enterprises", "assumption", lo=0, hi=1_000_000
+    )
+    n_social_organisations: int = param(
+        800, "social organisations", "assumption", lo=0, hi=1_000_000
+    )
+    n_commercial_districts: int = param(
+        12,
+        "commercial districts (shopping streets, business buildings, markets)",
+        "assumption",
+        lo=0,
+        hi=10_000,
+    )
+    n_parks: int = param(6, "industrial parks", "assumption", lo=0, hi=10_000)
+    district_share_nonpublic: float = param(
+        0.4,
+        "share of non-public enterprises located in commercial districts",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+    district_share_social: float = param(
+        0.25,
+        "share of social organisations located in commercial districts",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+    coverage_nonpublic: float = param(
+        0.731,
+        "share of non-public enterprises with a formal party organisation, city-wide",
+        "calibration F (national, end 2017)",
+        lo=0.0,
+        hi=1.0,
+    )
+    coverage_social: float = param(
+        0.617,
+        "share of social organisations with a formal party organisation, city-wide",
+        "calibration F (national, end 2017)",
+        lo=0.0,
+        hi=1.0,
+    )
+    coverage_in_districts: float = param(
+        0.45,
+        "the same share inside commercial districts (small shops, new sectors); the rate "
+        "outside districts follows so that the city-wide rate holds",
+        "assumption (brief mode 5: districts are the coverage gap)",
+        lo=0.0,
+        hi=1.0,
+    )
+    agency_members: int = param(
+        25_000,
+        "in-service party members employed by agencies (full scale)",
+        "assumption: 23,800 reported (calibration A) at ~95 % participation (E)",
+        lo=0,
+        hi=10_000_000,
+    )
+    community_member_share: float = param(
+        0.01,
+        "resident party members active in their community's own organisation, per resident",
+        "assumption",
+        lo=0.0,
+        hi=0.5,
+    )
+    community_member_hours_per_month: float = param(
+        2.0, "volunteer hours per active community member per month", "assumption", lo=0.0, hi=200.0
+    )
+    members_per_covered_enterprise: int = param(
+        4,
+        "party members in an enterprise or social organisation with a party organisation",
+        "assumption",
+        lo=0,
+        hi=10_000,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemandSettings:
+    """How problems arise: rate per resident, categories and difficulty."""
+
+    problems_per_resident_year: float = param(
+        0.45,
+        "problems needing action per resident per year (latent demand)",
+        "calibration D: ~1.1 contacts per resident per year in Beijing 2025 x 41.5 % requests (derived)",
+        lo=0.0,
+        hi=20.0,
+    )
+    elderly_rate_multiplier: float = param(
+        1.3, "problem rate of residents aged 60+ relative to others", "assumption", lo=0.0, hi=10.0
+    )
+    elderly_civil_affairs_multiplier: float = param(
+        2.0,
+        "weight of civil-affairs problems (care, assistance) for residents aged 60+",
+        "assumption",
+        lo=0.0,
+        hi=20.0,
+    )
+    difficulty_concentration: float = param(
+        4.0, "concentration of the Beta distribution of difficulty", "assumption", lo=0.5, hi=1000.0
+    )
+    hours_base: float = param(
+        1.5, "staff hours to handle the easiest problem", "assumption", lo=0.0, hi=100.0
+    )
+    hours_per_difficulty: float = param(
+        5.0, "extra staff hours per unit of difficulty", "assumption", lo=0.0, hi=100.0
+    )
+    category_shares: Any = section(CategoryShares, "share of problems by category")
+    category_difficulty: Any = section(CategoryDifficulty, "mean difficulty by category")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceSettings:
+    """The siloed baseline: channels, discovery, local handling and escalation."""
+
+    report_hazard: float = param(
+        0.025,
+        "daily chance a resident with full trust reports a problem through existing channels",
+        "calibrated: baseline resolution in calibration D's 53-75 % band",
+        lo=0.0,
+        hi=1.0,
+    )
+    grid_discovery_hazard: float = param(
+        0.077,
+        "daily chance a fully staffed grid finds a hidden problem",
+        "calibration C/G7: 90 % found within 30 days where grids are staffed (1-exp(-30h)=0.9)",
+        lo=0.0,
+        hi=1.0,
+    )
+    grid_staffing_strong: float = param(
+        0.4,
+        "grid staffing (0-1) of the strongest communities",
+        "calibrated: baseline coverage and resolution in calibration D's pre-reform band",
+        lo=0.0,
+        hi=1.0,
+    )
+    grid_staffing_weak: float = param(
+        0.08,
+        "grid staffing (0-1) of the weakest communities",
+        "calibrated (as grid_staffing_strong)",
+        lo=0.0,
+        hi=1.0,
+    )
+    competence: Any = section(CategoryCompetence, "competence of an average community by category")
+    street_competence_bonus: float = param(
+        0.15,
+        "competence a street adds over its communities for escalated problems",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+    escalation_delay_days: float = param(
+        3.0, "mean days from community to street", "assumption", lo=0.0, hi=60.0
+    )
+    forward_delay_days: float = param(
+        4.0, "mean days from street to the competent agency", "assumption", lo=0.0, hi=60.0
+    )
+    agency_handling_days: float = param(
+        4.0,
+        "mean days an agency takes once it accepts a problem",
+        "calibration D: mean handling 2-4 days",
+        lo=0.0,
+        hi=60.0,
+    )
+    agency_refusal_prob: float = param(
+        0.55,
+        "chance an agency sends an escalated problem back (siloed: 'little coordination sideways')",
+        "calibrated to calibration D's 53-75 % resolution; brief (siloed organisations rarely lend)",
+        lo=0.0,
+        hi=1.0,
+    )
+    reescalation_delay_days: float = param(
+        7.0,
+        "mean days before a refused problem is escalated again",
+        "assumption; calibration G5",
+        lo=0.0,
+        hi=60.0,
+    )
+    escalation_hours: float = param(
+        0.5,
+        "staff hours each escalation step costs (paperwork, calls)",
+        "assumption",
+        lo=0.0,
+        hi=20.0,
+    )
+    bank_days: float = param(
+        7.0,
+        "days of unused community hours that carry over (a backlog buffer)",
+        "assumption",
+        lo=0.0,
+        hi=365.0,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrustSettings:
+    """Residents' trust: resolution raises it, expiry lowers it, and it drives reporting."""
+
+    initial: float = param(0.5, "initial trust of every resident", "assumption", lo=0.0, hi=1.0)
+    gain_on_resolved: float = param(
+        0.2,
+        "share of the gap to full trust closed when a resident's problem is resolved",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+    loss_on_expired: float = param(
+        0.2, "share of trust lost when a reported problem expires", "assumption", lo=0.0, hi=1.0
+    )
+    reputation_weight: float = param(
+        0.6,
+        "weight of the community's reputation (word of mouth) in a resident's effective trust",
+        "assumption; calibration G2 (demand rises with responsiveness)",
+        lo=0.0,
+        hi=1.0,
+    )
+    reputation_memory_days: float = param(
+        60.0, "days of outcomes the community reputation remembers", "assumption", lo=1.0, hi=3650.0
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MechanismSettings:
+    """The seven mechanisms that keep alliances working (shared by every mode's alliances)."""
+
+    approval_prob: float = param(
+        0.9,
+        "chance the level above approves an alliance application (organisation linkage)",
+        "brief mechanism 1; level assumed",
+        lo=0.0,
+        hi=1.0,
+    )
+    approval_days: int = param(
+        14, "days from application to approval", "brief mechanism 1; assumption", lo=0, hi=365
+    )
+    initial_tie: float = param(
+        0.3, "tie strength (0-1) of a newly approved alliance", "assumption", lo=0.0, hi=1.0
+    )
+    tie_decay_per_day: float = param(
+        0.004,
+        "relative daily decay of tie strength without joint activity",
+        "assumption (half-life about 6 months)",
+        lo=0.0,
+        hi=1.0,
+    )
+    joint_activities: bool = param(
+        True, "hold the 'five ones' joint activities", "brief mechanism 3"
+    )
+    visit_interval_days: int = param(
+        30,
+        "days between visit-and-exchange activities",
+        "brief mechanism 3: monthly",
+        lo=1,
+        hi=3650,
+    )
+    themed_interval_days: int = param(
+        90, "days between themed activities", "brief mechanism 3: quarterly", lo=1, hi=3650
+    )
+    evaluation_interval_days: int = param(
+        180,
+        "days between mutual learning/inspection/evaluation",
+        "brief mechanism 3: half-yearly",
+        lo=1,
+        hi=3650,
+    )
+    tie_gain_launch: float = param(
+        0.2, "tie gained at the launch meeting", "assumption", lo=0.0, hi=1.0
+    )
+    tie_gain_lecture: float = param(
+        0.1, "tie gained at the secretary's party lecture", "assumption", lo=0.0, hi=1.0
+    )
+    tie_gain_visit: float = param(
+        0.06, "tie gained per visit-and-exchange", "assumption", lo=0.0, hi=1.0
+    )
+    tie_gain_themed: float = param(
+        0.1, "tie gained per themed activity", "assumption", lo=0.0, hi=1.0
+    )
+    tie_gain_evaluation: float = param(
+        0.1, "tie gained per mutual evaluation", "assumption", lo=0.0, hi=1.0
+    )
+    activity_hours_per_org: float = param(
+        2.0,
+        "member hours each member organisation spends per activity",
+        "assumption",
+        lo=0.0,
+        hi=100.0,
+    )
+    matching: str = param(
+        "optimal",
+        "supply-demand matching over the three lists: optimal assignment or ad-hoc first-come",
+        "brief mechanism 4",
+        choices=("optimal", "adhoc"),
+    )
+    budget_upper_yuan: float = param(
+        4000.0,
+        "yearly money from the level above per alliance",
+        "brief mechanism 5; amount assumed",
+        lo=0.0,
+        hi=1e9,
+    )
+    budget_member_yuan: float = param(
+        500.0,
+        "yearly contribution of each member organisation",
+        "brief mechanism 5; amount assumed",
+        lo=0.0,
+        hi=1e9,
+    )
+    budget_party_fee_yuan: float = param(
+        1000.0,
+        "yearly party-fee subsidy per alliance",
+        "brief mechanism 5; amount assumed",
+        lo=0.0,
+        hi=1e9,
+    )
+    activity_cost_yuan: float = param(
+        300.0, "cost of one joint activity", "assumption", lo=0.0, hi=1e9
+    )
+    assessment_interval_days: int = param(
+        365, "days between assessments of alliances", "brief mechanism 6: yearly", lo=1, hi=3650
+    )
+    rectify_share: float = param(
+        0.2,
+        "share of alliances (the weakest) rectified after an assessment",
+        "brief mechanism 7; share assumed",
+        lo=0.0,
+        hi=1.0,
+    )
+    fund_share: float = param(
+        0.2,
+        "share of alliances (the strongest) given extra funding",
+        "brief mechanism 7; share assumed",
+        lo=0.0,
+        hi=1.0,
+    )
+    funding_bonus_yuan: float = param(
+        3000.0, "extra yearly budget of a well-assessed alliance", "assumption", lo=0.0, hi=1e9
+    )
+    rectify_tie_boost: float = param(
+        0.15,
+        "tie regained by a rectified alliance (reorganised leadership, renewed charter)",
+        "assumption",
+        lo=0.0,
+        hi=1.0,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrincipleSettings:
+    """The three principles, as levers a planner can flip."""
+
+    pairing: str = param(
+        "voluntary",
+        "voluntary, complementarity-based pairing or forced pairing (拉郎配) ignoring complementarity",
+        "brief principle 1",
+        choices=("voluntary", "forced"),
+    )
+    forced_tie_gain_factor: float = param(
+        0.5,
+        "tie gained per activity in forced pairings relative to voluntary ones",
+        "assumption; calibration E (forced pairing as a known failure mode)",
+        lo=0.0,
+        hi=1.0,
+    )
+    party_building_first: bool = param(
+        True,
+        "open each alliance with the launch meeting and party lecture before joint service",
+        "brief principle 2",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModeSettings:
+    """The six integration modes; each is off unless enabled."""
+
+    regional: Any = section(RegionalParams, "regional co-construction (区域化共驻共建)")
+    cross_domain: Any = section(CrossDomainParams, "cross-domain alliances (跨域抱团联建共促)")
+    central_community: Any = section(CentralCommunityParams, "central community (中心社区以强带弱)")
+    dual_reporting: Any = section(DualReportingParams, "dual reporting (双报到结对互动)")
+    red_commercial_street: Any = section(
+        RedCommercialStreetParams, "red commercial street (红色商街)"
+    )
+    smart_platform: Any = section(SmartPlatformParams, "smart party building (智慧党建)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """One planning scenario: a city, its service process, and the integration modes on."""
+
+    name: str = param("scenario", "scenario name (defaults to the file's stem)", "design.md §5")
+    description: str = param("", "what the scenario represents", "design.md §5")
+    run: Any = section(RunSettings, "run settings")
+    city: Any = section(CitySettings, "the city")
+    demand: Any = section(DemandSettings, "problem generation")
+    service: Any = section(ServiceSettings, "the siloed service process")
+    trust: Any = section(TrustSettings, "residents' trust")
+    mechanisms: Any = section(MechanismSettings, "the seven mechanisms")
+    principles: Any = section(PrincipleSettings, "the three principles")
+    modes: Any = section(ModeSettings, "the six integration modes")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict (every parameter, defaults included)."""
+        return asdict(self)
+
+    def digest(self) -> str:
+        """SHA-256 of the canonical JSON of every parameter: two equal digests, equal runs."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def enabled_modes(self) -> list[str]:
+        """Names of the modes switched on, in registry order."""
+        return [
+            f.name for f in dataclasses.fields(self.modes) if getattr(self.modes, f.name).enabled
+        ]
+
+    def replace(self, overrides: dict[str, Any]) -> Scenario:
+        """A copy with dotted-key overrides applied and validated (e.g. {"run.days": 90})."""
+        data = self.to_dict()
+        _apply_overrides(data, overrides)
+        return scenario_from_dict(data, file="<overrides>")
+
+
+RUN_SHORTCUTS = ("days", "warmup_days", "replications", "seed", "scale", "resolution_limit_days")
+
+
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> None:
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        dotted = f"run.{key}" if key in RUN_SHORTCUTS else key
+        parts = dotted.split(".")
+        node = data
+        for part in parts[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ScenarioError("<overrides>", [ParamError(dotted, "is not a table")])
+            node = nxt
+        node[parts[-1]] = value
+
+
+def _consistency(s: Scenario) -> list[ParamError]:
+    """Checks that involve several keys (each names the key to change)."""
+    errs: list[ParamError] = []
+    run, city = s.run, s.city
+    if run.days <= run.warmup_days + run.resolution_limit_days:
+        errs.append(
+            ParamError(
+                "run.days",
+                f"must exceed run.warmup_days + run.resolution_limit_days "
+                f"({run.warmup_days} + {run.resolution_limit_days}) so that some problems arise "
+                f"after the warm-up and have a known fate; got {run.days}",
+            )
+        )
+    total = sum(getattr(s.demand.category_shares, c) for c in CATEGORIES)
+    if abs(total - 1.0) > 1e-6:
+        errs.append(
+            ParamError("demand.category_shares", f"shares must sum to 1; they sum to {total:.6g}")
+        )
+    if city.old_community_share + city.strong_community_share > 1.0:
+        errs.append(
+            ParamError(
+                "city.strong_community_share",
+                "city.old_community_share + city.strong_community_share must be at most 1",
+            )
+        )
+    if city.n_communities < city.n_streets:
+        errs.append(
+            ParamError(
+                "city.n_communities",
+                "must be at least city.n_streets (each street has a community)",
+            )
+        )
+    scaled = round(city.residents * run.scale)
+    if scaled < 5 * city.n_communities:
+        errs.append(
+            ParamError(
+                "run.scale",
+                f"too small: {scaled} residents for {city.n_communities} communities; need at least "
+                f"5 per community (scale >= {5 * city.n_communities / city.residents:.4g})",
+            )
+        )
+    for key, rate, share in (
+        ("city.coverage_nonpublic", city.coverage_nonpublic, city.district_share_nonpublic),
+        ("city.coverage_social", city.coverage_social, city.district_share_social),
+    ):
+        if city.coverage_in_districts * share > rate + 1e-12 or (
+            share < 1 and (rate - city.coverage_in_districts * share) / (1 - share) > 1 + 1e-12
+        ):
+            errs.append(
+                ParamError(
+                    key,
+                    "cannot be met with city.coverage_in_districts inside districts: the rate "
+                    "outside districts would leave [0, 1]",
+                )
+            )
+    if s.service.grid_staffing_weak > s.service.grid_staffing_strong:
+        errs.append(
+            ParamError("service.grid_staffing_weak", "must not exceed service.grid_staffing_strong")
+        )
+    n_units = (
+        city.n_city_agencies
+        + city.n_county_agencies
+        + city.n_state_enterprises
+        + city.n_nonpublic_enterprises
+        + city.n_social_organisations
+        + city.n_parks
+    )
+    cd = s.modes.cross_domain
+    if cd.enabled and cd.n_alliances > 0 and n_units < cd.partners_per_alliance:
+        errs.append(
+            ParamError(
+                "modes.cross_domain.partners_per_alliance",
+                "exceeds the number of units in the city",
+            )
+        )
+    if s.modes.red_commercial_street.enabled and city.n_commercial_districts == 0:
+        errs.append(
+            ParamError(
+                "modes.red_commercial_street.enabled",
+                "needs city.n_commercial_districts > 0",
+            )
+        )
+    return errs
+
+
+def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None) -> Scenario:
+    """Validate a nested mapping and build a Scenario; raise ScenarioError listing all problems."""
+    data = dict(data)
+    data.pop("extends", None)
+    scenario, errors = from_mapping(Scenario, data)
+    if errors:
+        raise ScenarioError(file, errors)
+    errors = _consistency(scenario)
+    if errors:
+        raise ScenarioError(file, errors)
+    return scenario
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ScenarioError(path, [ParamError("", "file not found")])
+    if path.is_dir():
+        raise ScenarioError(path, [ParamError("", "is a folder, not a scenario file")])
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, [ParamError("", f"malformed TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(path, [ParamError("", "is not UTF-8 text")]) from None
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
+    """Read a file and everything it extends; validate each file's own keys and types."""
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(path, [ParamError("extends", f"circular extends: {cycle}")])
+    raw = _read_toml(path)
+    # Each file's own keys and types are checked here so that errors name the right file.
+    own = dict(raw)
+    parent_name = own.pop("extends", None)
+    _, errors = from_mapping(Scenario, own)
+    if parent_name is not None and not isinstance(parent_name, str):
+        errors.append(ParamError("extends", f"must be a file name (string), got {parent_name!r}"))
+    if errors:
+        raise ScenarioError(path, errors)
+    files = [path]
+    if parent_name is None:
+        return own, files
+    parent_path = (path.parent / parent_name).resolve()
+    if not parent_path.exists():
+        raise ScenarioError(path, [ParamError("extends", f"file not found: {parent_path}")])
+    parent, parent_files = _load_raw(parent_path, (*chain, path))
+    parent.pop("name", None)  # a name is never inherited: it defaults to the file's stem
+    return _deep_merge(parent, own), [*parent_files, *files]
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge (`extends`), override and validate a scenario file.
+
+    `overrides` maps dotted keys (or the run shortcuts `days`, `seed`, `scale`, ...) to values;
+    they are validated like file values.
+    """
+    path = Path(path)
+    raw, _ = _load_raw(path, ())
+    raw.setdefault("name", path.stem)
+    if overrides:
+        _apply_overrides(raw, overrides)
+    return scenario_from_dict(raw, file=path)
+
+
+def scenario_files(path: str | Path) -> list[Path]:
+    """The file and every file it extends (root first), for manifests and hashes."""
+    return _load_raw(Path(path), ())[1]
+
+
+def scenario_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (published as scenarios/scenario.schema.json)."""
+    schema = json_schema(Scenario, title="Integrated party building simulation: scenario file")
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "another scenario file (relative to this one) to inherit and override",
+    }
+    return schema

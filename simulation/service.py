@@ -1,0 +1,435 @@
+"""Residents' problems from arising to resolution or expiry, processed as daily events.
+
+The baseline is the siloed city of the brief: a problem arises for a resident; it stays hidden
+until the resident reports it (more likely with more trust) or a grid worker discovers it; a
+known problem is handled by its community when the community has the competence and the hours,
+otherwise it is escalated to the street and on to the competent agency, which may send it back
+(the "walls between blocks"); it is resolved, or it expires at the resolution limit. Resolution
+raises trust and expiry lowers it, and trust drives reporting, so demand rises with
+responsiveness (calibration G2).
+
+Integration modes never touch this code. They act only through `Levers`, a set of arrays the
+model rebuilds every day: extra competence of the community itself, competence of alliance
+partners who take problems on (at once or at the next joint meeting), extra hours, extra reporting and discovery hazards, fewer refusals, direct
+routing and faster workflows. A mode at zero strength adds exact zeros (or multiplies by exact
+ones), which is why it reproduces the baseline bit for bit.
+
+Every random decision about a problem uses a counter-based uniform keyed by the problem's id
+(see `simulation.rng`), and the year's problems are drawn before the first day from streams no
+policy touches. Replication r of two scenarios therefore faces the very same problems, and each
+problem meets the very same luck at each decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.categories import CATEGORIES, N_CATEGORIES
+from simulation.city import City
+from simulation.rng import RandomStreams
+
+if TYPE_CHECKING:
+    from simulation.scenario import Scenario
+
+__all__ = ["CHANNELS", "ROUTES", "STATUS", "Levers", "ServiceProcess"]
+
+HIDDEN, QUEUED, ESCALATED, HANDLING, RESOLVED, EXPIRED = range(6)
+STATUS = ("hidden", "queued", "escalated", "handling", "resolved", "expired")
+STAGE_STREET, STAGE_AGENCY = 0, 1
+CHANNELS = ("report", "grid", "member_visit", "platform", "station")
+# Who resolved a problem: its community, its street, an agency after escalation, or an
+# alliance partner (a co-opted unit, a chain partner, a service station).
+ROUTES = ("community", "street", "agency", "partner")
+R_COMMUNITY, R_STREET, R_AGENCY, R_PARTNER = range(4)
+_NEVER = np.iinfo(np.int32).max
+
+
+@dataclass
+class Levers:
+    """What the integration modes can change, rebuilt every day (neutral values = baseline)."""
+
+    n_communities: int
+    resource_adds: list[np.ndarray] = field(default_factory=list)
+    partner_adds: list[np.ndarray] = field(default_factory=list)
+    meeting_adds: list[np.ndarray] = field(default_factory=list)
+    next_meeting: np.ndarray = field(init=False)
+    hours_add: np.ndarray = field(init=False)
+    report_station: np.ndarray = field(init=False)
+    report_platform_digital: np.ndarray = field(init=False)
+    discovery_members: np.ndarray = field(init=False)
+    discovery_shared: np.ndarray = field(init=False)
+    refusal_factor: np.ndarray = field(init=False)
+    direct_routing: np.ndarray = field(init=False)
+    hours_factor: np.ndarray = field(init=False)
+    extra_hours_spent: float = 0.0
+
+    def __post_init__(self) -> None:
+        K = self.n_communities
+        self.next_meeting = np.full(K, _NEVER, dtype=np.int64)
+        self.hours_add = np.zeros(K)
+        self.report_station = np.zeros(K)
+        self.report_platform_digital = np.zeros(K)
+        self.discovery_members = np.zeros(K)
+        self.discovery_shared = np.zeros(K)
+        self.refusal_factor = np.ones((K, N_CATEGORIES))
+        self.direct_routing = np.zeros(K, dtype=bool)
+        self.hours_factor = np.ones(K)
+
+
+def _union(base: np.ndarray, adds: list[np.ndarray]) -> np.ndarray:
+    """Competence reachable from independent sources: 1 - (1-base) * prod(1-add)."""
+    miss = 1.0 - base
+    for add in adds:
+        miss = miss * (1.0 - add)
+    return 1.0 - miss
+
+
+class ServiceProcess:
+    """All problems of one run and the siloed process that handles them."""
+
+    def __init__(self, scenario: Scenario, city: City, streams: RandomStreams) -> None:
+        self.s = scenario
+        self.city = city
+        self.streams = streams
+        run = scenario.run
+        self.days = run.days
+        self.limit = run.resolution_limit_days
+        self.window = run.window_days
+        K = city.n_communities
+        self._generate_problems()
+        n = self.n_problems
+        self.status = np.zeros(n, dtype=np.int8)
+        self.stage = np.zeros(n, dtype=np.int8)
+        self.attempts = np.zeros(n, dtype=np.int16)
+        self.due = np.zeros(n, dtype=np.int64)
+        self.cum_hazard = np.zeros(n)
+        self.taken_day = np.full(n, -1, dtype=np.int32)
+        self.resolve_day = np.full(n, -1, dtype=np.int32)
+        self.channel = np.full(n, -1, dtype=np.int8)
+        self.escalated = np.zeros(n, dtype=bool)
+        self.route = np.full(n, -1, dtype=np.int8)
+        self.active = np.zeros(0, dtype=np.int64)
+        # residents' trust and communities' reputation
+        self.trust = np.full(city.n_residents, scenario.trust.initial)
+        self.reputation = np.full(K, scenario.trust.initial)
+        per_day = scenario.demand.problems_per_resident_year / 365.0
+        self._rep_memory = np.maximum(
+            scenario.trust.reputation_memory_days * per_day * city.community_residents, 1e-9
+        )
+        # community capacity
+        self.bank = np.zeros(K)
+        max_hours = scenario.demand.hours_base + scenario.demand.hours_per_difficulty
+        self._bank_floor = max_hours
+        # daily counters (index = day, 0 unused)
+        d = self.days + 1
+        self.c_arisen = np.zeros(d, dtype=np.int64)
+        self.c_detected = np.zeros(d, dtype=np.int64)
+        self.c_resolved = np.zeros(d, dtype=np.int64)
+        self.c_age_sum = np.zeros(d)
+        self.c_expired = np.zeros(d, dtype=np.int64)
+        self.c_expired_known = np.zeros(d, dtype=np.int64)
+        self.c_hours = np.zeros(d)
+        self.c_open = np.zeros(d, dtype=np.int64)
+        self.c_escalations = np.zeros(d, dtype=np.int64)
+        self.c_refusals = np.zeros(d, dtype=np.int64)
+        self.resolved_by_community = np.zeros(K, dtype=np.int64)
+        self.expired_by_community = np.zeros(K, dtype=np.int64)
+        self._ring_res = np.zeros((self.window, K), dtype=np.int64)
+        self._ring_exp = np.zeros((self.window, K), dtype=np.int64)
+        self._hours_today = 0.0
+
+    # ------------------------------------------------------------------ problems
+    def _generate_problems(self) -> None:
+        """Draw every problem of the horizon up front (policy-independent streams)."""
+        s, city = self.s, self.city
+        rng = self.streams.generator("arrivals")
+        dem = s.demand
+        per_day = dem.problems_per_resident_year / 365.0
+        weight = np.where(city.resident_elderly, dem.elderly_rate_multiplier, 1.0)
+        cumw = np.cumsum(weight)
+        total_rate = per_day * cumw[-1] if cumw.size else 0.0
+        counts = rng.poisson(total_rate, size=self.days)
+        n = int(counts.sum())
+        self.n_problems = n
+        self.day_start = np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int64)
+        self.arise_day = np.repeat(np.arange(1, self.days + 1, dtype=np.int32), counts)
+        u = rng.random(n) * (cumw[-1] if cumw.size else 0.0)
+        self.resident = np.searchsorted(cumw, u, side="right").astype(np.int32)
+        self.community = city.resident_community[self.resident]
+        shares = np.array([getattr(dem.category_shares, c) for c in CATEGORIES])
+        old = shares.copy()
+        old[CATEGORIES.index("civil_affairs")] *= dem.elderly_civil_affairs_multiplier
+        old /= old.sum()
+        cum_young, cum_old = np.cumsum(shares), np.cumsum(old)
+        cum_young[-1] = cum_old[-1] = 1.0
+        traits = self.streams.generator("problem_traits")
+        uc = traits.random(n)
+        elderly = city.resident_elderly[self.resident]
+        cat = np.where(
+            elderly,
+            np.searchsorted(cum_old, uc, side="right"),
+            np.searchsorted(cum_young, uc, side="right"),
+        )
+        self.category = np.minimum(cat, N_CATEGORIES - 1).astype(np.int8)
+        mean_d = np.array([getattr(dem.category_difficulty, c) for c in CATEGORIES])[self.category]
+        kappa = dem.difficulty_concentration
+        self.difficulty = traits.beta(mean_d * kappa, (1.0 - mean_d) * kappa)
+        self.hours = dem.hours_base + dem.hours_per_difficulty * self.difficulty
+        self.clock = traits.exponential(size=n)
+
+    # ------------------------------------------------------------------ helpers
+    def _delay(self, ids: np.ndarray, mean: float, step: int) -> np.ndarray:
+        """Whole days of an exponential delay with the given mean, fixed per (problem, step)."""
+        if mean <= 0 or ids.size == 0:
+            return np.zeros(ids.size, dtype=np.int64)
+        counter = self.attempts[ids].astype(np.int64) * 8 + step
+        e = self.streams.exponential("delay", ids, counter)
+        return np.rint(e * mean).astype(np.int64)
+
+    def _resolve(self, ids: np.ndarray, day: int, hours: np.ndarray) -> None:
+        self.status[ids] = RESOLVED
+        self.resolve_day[ids] = day
+        self._hours_today += float(hours.sum())
+
+    def open_by_community(self) -> np.ndarray:
+        """Problems not yet resolved or expired, per community."""
+        a = self.active
+        return np.bincount(self.community[a], minlength=self.city.n_communities)
+
+    # ------------------------------------------------------------------ one day
+    def step(self, day: int, lv: Levers) -> None:
+        """Advance all problems by one day under today's levers (the order is documented)."""
+        s, city = self.s, self.city
+        svc = s.service
+        self._hours_today = lv.extra_hours_spent
+        lo, hi = self.day_start[day], self.day_start[day + 1]
+        new = np.arange(lo, hi, dtype=np.int64)
+        self.active = np.concatenate([self.active, new])
+        self.c_arisen[day] = new.size
+        act = self.active
+        st = self.status[act]
+
+        # 1. Detection of hidden problems (competing hazards on one exponential clock).
+        hid = act[st == HIDDEN]
+        if hid.size:
+            k = self.community[hid]
+            res = self.resident[hid]
+            w = s.trust.reputation_weight
+            eff = (1.0 - w) * self.trust[res] + w * self.reputation[k]
+            h_report = svc.report_hazard * eff
+            h_platform = lv.report_platform_digital[k] * city.resident_digital[res] * eff
+            h_station = lv.report_station[k] * eff
+            h_grid = svc.grid_discovery_hazard * city.grid_staffing[k] + lv.discovery_shared[k]
+            h_member = lv.discovery_members[k]
+            total = h_report + h_grid + h_member + h_platform + h_station
+            self.cum_hazard[hid] += total
+            found = self.cum_hazard[hid] >= self.clock[hid]
+            det = hid[found]
+            if det.size:
+                parts = np.stack(
+                    [
+                        h_report[found],
+                        h_grid[found],
+                        h_member[found],
+                        h_platform[found],
+                        h_station[found],
+                    ]
+                )
+                cum = np.cumsum(parts, axis=0)
+                u = self.streams.uniform("channel", det) * cum[-1]
+                self.channel[det] = np.minimum((u[None, :] >= cum).sum(axis=0), len(CHANNELS) - 1)
+                self.taken_day[det] = day
+                self.c_detected[day] = det.size
+                self._intake(det, day, lv)
+
+        # 2. Escalations: street, then agency, then agency resolution (zero delays chain).
+        self._street_step(day, lv)
+        self._agency_step(day, lv)
+        self._agency_resolution(day, lv)
+        # 3. Communities work through their queues with today's hours.
+        self._community_step(day, lv)
+        # 4. Expiry at the resolution limit; trust and reputation follow the outcomes.
+        self._expire_and_learn(day)
+        self.c_hours[day] = self._hours_today
+
+    def _intake(self, ids: np.ndarray, day: int, lv: Levers) -> None:
+        """Route newly known problems by the competence reachable for their category.
+
+        In order: the community's own (with what modes add to it) -> the community queue; an
+        alliance partner's, now or at the next joint meeting (when that is faster than the
+        siloed route) -> handed to that partner; otherwise escalation to the street (or straight to the agency with direct routing).
+        """
+        k = self.community[ids]
+        c = self.category[ids]
+        d = self.difficulty[ids]
+        local = _union(self.city.competence, lv.resource_adds)
+        partner = _union(local, lv.partner_adds) if lv.partner_adds else local
+        meeting = _union(partner, lv.meeting_adds) if lv.meeting_adds else partner
+        at_home = d < local[k, c]
+        now = ~at_home & (d < partner[k, c])
+        later = ~at_home & ~now & (d < meeting[k, c])
+        if later.any():
+            # Waiting for the meeting is chosen only when it beats the siloed route: the street
+            # cannot solve the problem, or the meeting comes before the street would see it.
+            street_ok = d < self.city.street_competence[self.city.community_street[k], c]
+            soon = (lv.next_meeting[k] - day) <= self.s.service.escalation_delay_days
+            later &= ~street_ok | soon
+        q = ids[at_home]
+        self.status[q] = QUEUED
+        self.due[q] = day
+        handed = now | later
+        if handed.any():
+            h = ids[handed]
+            start = np.where(later[handed], lv.next_meeting[k[handed]], day)
+            self.status[h] = HANDLING
+            self.route[h] = R_PARTNER
+            self.due[h] = start + self._delay(h, self.s.service.agency_handling_days, 5)
+        esc_mask = ~(at_home | handed)
+        esc = ids[esc_mask]
+        if esc.size:
+            direct = lv.direct_routing[k[esc_mask]]
+            self.status[esc] = ESCALATED
+            self.escalated[esc] = True
+            self.stage[esc] = np.where(direct, STAGE_AGENCY, STAGE_STREET)
+            mean = self.s.service.escalation_delay_days
+            self.due[esc] = day + self._delay(esc, mean, 0)
+            self._hours_today += self.s.service.escalation_hours * esc.size
+            self.c_escalations[day] += esc.size
+
+    def _due(self, status: int, day: int, stage: int | None = None) -> np.ndarray:
+        act = self.active
+        m = (self.status[act] == status) & (self.due[act] <= day)
+        if stage is not None:
+            m &= self.stage[act] == stage
+        return act[m]
+
+    def _street_step(self, day: int, lv: Levers) -> None:
+        ids = self._due(ESCALATED, day, STAGE_STREET)
+        if not ids.size:
+            return
+        svc = self.s.service
+        k = self.community[ids]
+        street = self.city.community_street[k]
+        solved = self.difficulty[ids] < self.city.street_competence[street, self.category[ids]]
+        done = ids[solved]
+        self.route[done] = R_STREET
+        self._resolve(done, day, self.hours[done] * lv.hours_factor[k[solved]])
+        fwd = ids[~solved]
+        self.stage[fwd] = STAGE_AGENCY
+        self.due[fwd] = day + self._delay(fwd, svc.forward_delay_days, 1)
+        self._hours_today += svc.escalation_hours * fwd.size
+
+    def _agency_step(self, day: int, lv: Levers) -> None:
+        ids = self._due(ESCALATED, day, STAGE_AGENCY)
+        if not ids.size:
+            return
+        svc = self.s.service
+        k = self.community[ids]
+        p = svc.agency_refusal_prob * lv.refusal_factor[k, self.category[ids]]
+        u = self.streams.uniform("refusal", ids, self.attempts[ids])
+        refused = u < p
+        back = ids[refused]
+        if back.size:
+            self.attempts[back] += 1
+            wait = self._delay(back, svc.reescalation_delay_days, 2)
+            self.due[back] = (
+                day + np.maximum(wait, 1) + self._delay(back, svc.forward_delay_days, 3)
+            )
+            self._hours_today += svc.escalation_hours * back.size
+            self.c_refusals[day] += back.size
+        ok = ids[~refused]
+        self.status[ok] = HANDLING
+        self.route[ok] = R_AGENCY
+        self.due[ok] = day + self._delay(ok, svc.agency_handling_days, 4)
+
+    def _agency_resolution(self, day: int, lv: Levers) -> None:
+        ids = self._due(HANDLING, day)
+        if ids.size:
+            self._resolve(ids, day, self.hours[ids] * lv.hours_factor[self.community[ids]])
+
+    def _community_step(self, day: int, lv: Levers) -> None:
+        """FIFO handling within each community's banked hours (unused hours carry over)."""
+        city = self.city
+        pool = np.maximum(
+            city.community_staff_hours + city.community_member_hours + lv.hours_add, 0.0
+        )
+        cap = np.maximum(self.s.service.bank_days * pool, self._bank_floor)
+        self.bank = np.minimum(self.bank + pool, cap)
+        ids = self._due(QUEUED, day)
+        if not ids.size:
+            return
+        k = self.community[ids]
+        order = np.lexsort((ids, self.taken_day[ids], k))
+        ids, k = ids[order], k[order]
+        need = self.hours[ids] * lv.hours_factor[k]
+        cs = np.cumsum(need)
+        starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+        before = np.repeat(cs[starts] - need[starts], np.diff(np.r_[starts, k.size]))
+        within = cs - before
+        take = within <= self.bank[k]
+        done = ids[take]
+        if done.size:
+            self.route[done] = R_COMMUNITY
+            used = np.bincount(k[take], weights=need[take], minlength=city.n_communities)
+            self.bank -= used
+            self._resolve(done, day, need[take])
+
+    def _expire_and_learn(self, day: int) -> None:
+        act = self.active
+        st = self.status[act]
+        old = (day - self.arise_day[act]) >= self.limit
+        exp = act[old & (st < RESOLVED)]
+        self.status[exp] = EXPIRED
+        st = self.status[act]
+        res = act[st == RESOLVED]
+        gone = act[st == EXPIRED]
+        K = self.city.n_communities
+        tr = self.s.trust
+        # resolutions
+        self.c_resolved[day] = res.size
+        self.c_age_sum[day] = float((day - self.arise_day[res]).sum())
+        r_res = self.resident[res]
+        self.trust[r_res] += tr.gain_on_resolved * (1.0 - self.trust[r_res])
+        n_res = np.bincount(self.community[res], minlength=K)
+        # expiries: only problems that were taken up hurt trust (the resident asked in vain)
+        known = gone[self.taken_day[gone] >= 0]
+        self.c_expired[day] = gone.size
+        self.c_expired_known[day] = known.size
+        r_exp = self.resident[known]
+        self.trust[r_exp] *= 1.0 - tr.loss_on_expired
+        n_exp_known = np.bincount(self.community[known], minlength=K)
+        n_exp = np.bincount(self.community[gone], minlength=K)
+        decided = n_res + n_exp_known
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(decided > 0, n_res / np.maximum(decided, 1), 0.0)
+        w = decided / (decided + self._rep_memory)
+        self.reputation += w * (rate - self.reputation)
+        self.resolved_by_community += n_res
+        self.expired_by_community += n_exp
+        slot = day % self.window
+        self._ring_res[slot] = n_res
+        self._ring_exp[slot] = n_exp
+        self.active = act[st < RESOLVED]
+        self.c_open[day] = self.active.size
+
+    # ------------------------------------------------------------------ read-outs
+    def window_sums(self, day: int) -> dict[str, float]:
+        """Sums of the daily counters over the trailing window ending at `day`."""
+        a = max(1, day - self.window + 1)
+        sl = slice(a, day + 1)
+        return {
+            "arisen": float(self.c_arisen[sl].sum()),
+            "detected": float(self.c_detected[sl].sum()),
+            "resolved": float(self.c_resolved[sl].sum()),
+            "age_sum": float(self.c_age_sum[sl].sum()),
+            "expired": float(self.c_expired[sl].sum()),
+            "expired_known": float(self.c_expired_known[sl].sum()),
+            "hours": float(self.c_hours[sl].sum()),
+        }
+
+    def window_by_community(self) -> tuple[np.ndarray, np.ndarray]:
+        """Resolved and expired per community over the trailing window."""
+        return self._ring_res.sum(axis=0), self._ring_exp.sum(axis=0)

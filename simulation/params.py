@@ -87,9 +87,8 @@ def _check_scalar(value: Any, tp: Any, f: dataclasses.Field, key: str) -> tuple[
         value = float(value)
         if not math.isfinite(value):
             return value, f"must be a finite number, got {value!r}"
-    elif tp is str:
-        if not isinstance(value, str):
-            return value, f"must be {_type_name(str)}, got {value!r}"
+    elif tp is str and not isinstance(value, str):
+        return value, f"must be {_type_name(str)}, got {value!r}"
     meta = f.metadata
     choices = meta.get("choices")
     if choices is not None and value not in choices:
@@ -191,7 +190,6 @@ def json_schema(cls: type, title: str | None = None) -> dict[str, Any]:
 
 def param_table(cls: type, prefix: str = "") -> list[tuple[str, Any, str, str]]:
     """Flat rows (dotted key, default, doc, source) for documentation tables."""
-    hints = _resolved_types(cls)
     rows: list[tuple[str, Any, str, str]] = []
     for f in dataclasses.fields(cls):
         if not f.init:

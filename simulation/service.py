@@ -10,8 +10,8 @@ responsiveness (calibration G2).
 
 Integration modes never touch this code. They act only through `Levers`, a set of arrays the
 model rebuilds every day: extra competence of the community itself, competence of alliance
-partners who take problems on (at once or at the next joint meeting), extra hours, extra reporting and discovery hazards, fewer refusals, direct
-routing and faster workflows. A mode at zero strength adds exact zeros (or multiplies by exact
+partners who take problems on (at once or at the next joint meeting), extra hours, extra
+reporting and discovery hazards, fewer refusals, direct routing and faster workflows. A mode at zero strength adds exact zeros (or multiplies by exact
 ones), which is why it reproduces the baseline bit for bit.
 
 Every random decision about a problem uses a counter-based uniform keyed by the problem's id
@@ -260,7 +260,8 @@ class ServiceProcess:
 
         In order: the community's own (with what modes add to it) -> the community queue; an
         alliance partner's, now or at the next joint meeting (when that is faster than the
-        siloed route) -> handed to that partner; otherwise escalation to the street (or straight to the agency with direct routing).
+        siloed route) -> handed to that partner; otherwise escalation to the street (or
+        straight to the agency with direct routing).
         """
         k = self.community[ids]
         c = self.category[ids]

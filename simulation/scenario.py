@@ -841,3 +841,46 @@ def scenario_schema() -> dict[str, Any]:
         "description": "another scenario file (relative to this one) to inherit and override",
     }
     return schema
+
+
+def _toml_value(value: Any, key: str = "") -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:_}" if abs(value) >= 10_000 and key != "seed" else str(value)
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def scenario_template(name: str = "baseline", description: str = "") -> str:
+    """A complete scenario file with every parameter at its default, each with its source.
+
+    `scenarios/baseline.toml` is this text; a test keeps the two identical.
+    """
+    lines = [
+        "# Scenario file (TOML). Every parameter is listed with its default and source;",
+        "# 'calibration X' points to a row of calibration.md, 'assumption' marks a modelling",
+        "# choice. Schema: scenarios/scenario.schema.json. Check with: simulation check FILE",
+        "",
+        f"name = {_toml_value(name)}",
+        f"description = {_toml_value(description)}",
+    ]
+
+    def walk(cls: type, prefix: str) -> None:
+        scalars = [f for f in dataclasses.fields(cls) if not f.metadata.get("section")]
+        if prefix and scalars:
+            lines.append("")
+            lines.append(f"[{prefix}]")
+        for f in scalars:
+            if not prefix and f.name in ("name", "description"):
+                continue
+            meta = f.metadata
+            lines.append(f"# {meta['doc']} [{meta['source']}]")
+            lines.append(f"{f.name} = {_toml_value(f.default, f.name)}")
+        for f in dataclasses.fields(cls):
+            if f.metadata.get("section"):
+                walk(f.default_factory, f"{prefix}.{f.name}" if prefix else f.name)
+
+    walk(Scenario, "")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,282 @@
+"""The Python API, mirroring the command line (for notebooks and scripts).
+
+    >>> from simulation import api
+    >>> study = api.run("scenarios/baseline.toml", replications=2, days=70, scale=0.005,
+    ...                 out="/tmp/doc-run", workers=1, progress=False, resume=True)
+    >>> sorted(study.runs["replication"])
+    [0, 1]
+
+Every function accepts scenario file paths or loaded `Scenario` objects, applies the same
+overrides as the command-line options, and writes the same study folder. Process pools use
+spawned workers, so calling these from Jupyter is safe.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation import analysis
+from simulation.experiment import StudyResult, default_workers, run_study
+from simulation.params import ParamError
+from simulation.scenario import Scenario, ScenarioError, load_scenario
+from simulation.store import atomic_write_bytes
+
+__all__ = ["Comparison", "check", "compare", "load", "run"]
+
+ScenarioLike = str | Path | Scenario
+
+
+def _overrides(days: int | None, scale: float | None) -> dict[str, Any]:
+    return {k: v for k, v in {"days": days, "scale": scale}.items() if v is not None}
+
+
+def load(
+    scenarios: ScenarioLike | Sequence[ScenarioLike], **overrides: Any
+) -> tuple[list[Scenario], list[Path | None]]:
+    """Load and validate scenarios (every file is checked before anything runs)."""
+    items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
+    loaded: list[Scenario] = []
+    sources: list[Path | None] = []
+    problems: list[ScenarioError] = []
+    for item in items:
+        try:
+            if isinstance(item, Scenario):
+                loaded.append(item.replace(overrides) if overrides else item)
+                sources.append(None)
+            else:
+                loaded.append(load_scenario(item, overrides=overrides))
+                sources.append(Path(item))
+        except ScenarioError as exc:
+            problems.append(exc)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise ScenarioError(
+            problems[0].file,
+            [ParamError("", p.render()) for p in problems],
+        )
+    if not loaded:
+        raise ScenarioError(None, [ParamError("", "no scenario given")])
+    return loaded, sources
+
+
+def _default_out(kind: str, scenarios: list[Scenario]) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)}-scenarios"
+    return Path("results") / f"{kind}-{label}-{stamp}"
+
+
+def run(
+    scenarios: ScenarioLike | Sequence[ScenarioLike],
+    *,
+    replications: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    scale: float | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    kind: str = "run",
+) -> StudyResult:
+    """Run replications of one or more scenarios on common seeds (`simulation run`)."""
+    loaded, sources = load(scenarios, **_overrides(days, scale))
+    reps = replications if replications is not None else loaded[0].run.replications
+    base_seed = seed if seed is not None else loaded[0].run.seed
+    folder = Path(out) if out is not None else _default_out(kind, loaded)
+    return run_study(
+        loaded,
+        folder,
+        replications=reps,
+        base_seed=base_seed,
+        sources=sources,
+        workers=workers or default_workers(),
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
+        kind=kind,
+    )
+
+
+@dataclass
+class Comparison:
+    """A comparison study with its statistics (what `simulation compare` prints and writes)."""
+
+    study: StudyResult
+    table: pd.DataFrame
+    ranking: pd.DataFrame
+    baseline: str
+    metric: str
+    warnings: list[str] = field(default_factory=list)
+    charts: list[Path] = field(default_factory=list)
+    replications: int = 0
+
+    def summary(self) -> str:
+        """The terminal table: means with 95 % CIs, paired differences, ranking, warnings."""
+        lines = [analysis.summary_table(self.table)]
+        lines.append("")
+        lines.append(f"Probability of being best on {self.metric} (paired bootstrap):")
+        for row in self.ranking.itertuples():
+            lines.append(
+                f"  {row.scenario:<24} {row.p_best:6.1%}   mean {row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}]"
+            )
+        lines.extend(f"warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+def _max_half_width(runs: pd.DataFrame, baseline: str, metric: str) -> float:
+    """Widest 95 % half-width among the scenario means and the paired differences."""
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    wide = 0.0
+    base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
+    for name, grp in ok.groupby("scenario", sort=False):
+        vals = grp.set_index("replication")[metric]
+        wide = max(wide, analysis.half_width(vals.to_numpy()))
+        if name != baseline:
+            d = (vals - base).dropna().to_numpy()
+            wide = max(wide, analysis.half_width(d))
+    return wide
+
+
+def _needed(runs: pd.DataFrame, baseline: str, metric: str, target: float) -> int:
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
+    need = 0
+    for name, grp in ok.groupby("scenario", sort=False):
+        vals = grp.set_index("replication")[metric]
+        samples = [vals.to_numpy()]
+        if name != baseline:
+            samples.append((vals - base).dropna().to_numpy())
+        for x in samples:
+            x = x[np.isfinite(x)]
+            if x.size >= 2:
+                need = max(need, analysis.replications_needed(x, target))
+    return need
+
+
+def compare(
+    scenarios: ScenarioLike | Sequence[ScenarioLike],
+    *,
+    baseline: str | None = None,
+    metric: str = "needs_met_rate",
+    precision: float | None = None,
+    max_replications: int = 200,
+    replications: int | None = None,
+    days: int | None = None,
+    seed: int | None = None,
+    scale: float | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    charts: bool = True,
+) -> Comparison:
+    """Compare scenarios on paired replications (`simulation compare`).
+
+    With `precision`, replications are added (up to `max_replications`) until every 95 %
+    half-width of `metric` — each scenario's mean and each paired difference to the
+    baseline — is at most `precision`.
+    """
+    loaded, sources = load(scenarios, **_overrides(days, scale))
+    names = [s.name for s in loaded]
+    base_name = baseline if baseline is not None else names[0]
+    if base_name not in names:
+        raise ScenarioError(
+            None,
+            [
+                ParamError(
+                    "--baseline", f"{base_name!r} is not among the scenarios: {', '.join(names)}"
+                )
+            ],
+        )
+    if metric not in analysis.METRIC_DIRECTIONS:
+        raise ScenarioError(
+            None,
+            [
+                ParamError(
+                    "--metric",
+                    f"unknown metric {metric!r}; allowed: {', '.join(analysis.PRIMARY_METRICS)}",
+                )
+            ],
+        )
+    # The baseline goes first so every table reads baseline, then the alternatives.
+    order = [names.index(base_name)] + [i for i in range(len(names)) if names[i] != base_name]
+    loaded = [loaded[i] for i in order]
+    sources = [sources[i] for i in order]
+    reps = replications if replications is not None else loaded[0].run.replications
+    base_seed = seed if seed is not None else loaded[0].run.seed
+    folder = Path(out) if out is not None else _default_out("compare", loaded)
+    kwargs = dict(
+        sources=sources,
+        workers=workers or default_workers(),
+        scheduler=scheduler,
+        progress=progress,
+        kind="compare",
+        extra_manifest={"baseline": base_name, "metric": metric, "precision": precision},
+    )
+    study = run_study(
+        loaded, folder, replications=reps, base_seed=base_seed, resume=resume, **kwargs
+    )
+    warnings: list[str] = []
+    while precision is not None and not study.interrupted:
+        wide = _max_half_width(study.runs, base_name, metric)
+        if wide <= precision:
+            break
+        if reps >= max_replications:
+            warnings.append(
+                f"precision {precision:g} on {metric} not reached with {reps} replications "
+                f"(widest 95 % half-width {wide:.4g}); raise --max-replications"
+            )
+            break
+        need = _needed(study.runs, base_name, metric, precision)
+        reps = int(min(max_replications, max(need, reps + 1)))
+        study.manifest["replications"] = reps
+        study = run_study(
+            loaded, folder, replications=reps, base_seed=base_seed, resume=True, **kwargs
+        )
+    runs = study.runs
+    table = analysis.compare(runs, base_name)
+    ranking = analysis.ranking(runs, metric)
+    for m in analysis.PRIMARY_METRICS:
+        if m in runs:
+            w = analysis.separation_warning(runs, m, base_name)
+            if w and m == metric:
+                warnings.append(w)
+    failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
+    if failed:
+        warnings.append(
+            f"{failed} run(s) failed; see the error column of runs.parquet and the manifest"
+        )
+    atomic_write_bytes(folder / "comparison.csv", table.to_csv(index=False).encode())
+    atomic_write_bytes(folder / "ranking.csv", ranking.to_csv(index=False).encode())
+    written: list[Path] = []
+    if charts and not runs.empty:
+        from simulation import charts as charts_mod
+
+        written = charts_mod.write_all(
+            folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
+        )
+    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps)
+
+
+def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:
+    """Validate scenario or sweep files; one (path, Scenario-or-error) pair per file."""
+    from simulation.sweep import is_sweep_file, load_sweep
+
+    out: list[tuple[Path, Any]] = []
+    for p in paths:
+        path = Path(p)
+        try:
+            out.append((path, load_sweep(path) if is_sweep_file(path) else load_scenario(path)))
+        except ScenarioError as exc:
+            out.append((path, exc))
+    return out

@@ -1,0 +1,317 @@
+"""The `simulation` command (also `python -m simulation`); design.md §6 is its contract.
+
+    simulation run SCENARIO [--replications N] [--days D] [--seed S] [--scale F] [--out DIR]
+    simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
+    simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
+    simulation check FILE...
+    simulation schema [--write]
+
+User mistakes (a bad file, key, value or option) print one line per problem naming the file,
+key or option and what is allowed, exit with status 2 and write nothing. Ctrl-C keeps every
+finished run and exits with status 130; `--resume` finishes the study.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulation import __version__
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+_OPTION_OF = {
+    "run.days": "--days",
+    "run.scale": "--scale",
+    "run.seed": "--seed",
+    "run.replications": "--replications",
+}
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {value}")
+    return value
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--replications",
+        type=_positive_int,
+        help="replications per scenario (default: the file's run.replications)",
+    )
+    p.add_argument(
+        "--days", type=_positive_int, help="simulated days (default: the file's run.days)"
+    )
+    p.add_argument(
+        "--seed",
+        type=_nonneg_int,
+        help="base seed; replication r uses seed + r (default: the file's run.seed)",
+    )
+    p.add_argument(
+        "--scale",
+        type=_fraction,
+        help="fraction of the population to simulate, in (0, 1] (default: the file's run.scale)",
+    )
+    _add_exec_options(p)
+
+
+def _add_exec_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="study folder (default: results/<kind>-<name>-<time>)")
+    p.add_argument(
+        "--workers", type=_positive_int, help="local worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786"
+    )
+    p.add_argument("--resume", action="store_true", help="finish an interrupted study in --out")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simulation",
+        description="Integrated party building in a city: compare integration modes before rollout.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run replications of one scenario")
+    p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    _add_run_options(p)
+
+    p = sub.add_parser("compare", help="compare scenarios on paired replications")
+    p.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+    p.add_argument(
+        "--baseline", help="name of the scenario the others are compared with (default: the first)"
+    )
+    p.add_argument(
+        "--metric",
+        default="needs_met_rate",
+        help="metric for ranking and --precision (default: needs_met_rate)",
+    )
+    p.add_argument(
+        "--precision",
+        type=_positive_float,
+        help="add replications until every 95%% half-width of --metric is at most this",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=_positive_int,
+        default=200,
+        help="cap for --precision (default: 200)",
+    )
+    p.add_argument("--no-charts", action="store_true", help="do not write charts")
+    _add_run_options(p)
+
+    p = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube or Sobol)")
+    p.add_argument("sweepfile", type=Path, help="sweep file (TOML)")
+    _add_exec_options(p)
+
+    p = sub.add_parser("check", help="validate scenario or sweep files")
+    p.add_argument("files", type=Path, nargs="+")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="write scenarios/scenario.schema.json and scenarios/sweep.schema.json instead",
+    )
+    return parser
+
+
+def _usage_error(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _render(exc) -> str:
+    """A ScenarioError as text, naming the command-line option where one set the key."""
+    lines = []
+    for line in exc.render().splitlines():
+        for key, opt in _OPTION_OF.items():
+            if f": {key}:" in line:
+                line = f"{line} (set by {opt})"
+        lines.append(f"error: {line}")
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simulation import analysis, api
+
+    study = api.run(
+        args.scenario,
+        replications=args.replications,
+        days=args.days,
+        seed=args.seed,
+        scale=args.scale,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    runs = study.runs
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    if not ok.empty:
+        table = analysis.compare(ok, ok["scenario"].iloc[0])
+        print(analysis.summary_table(table))
+        cols = ["n_streets", "n_communities", "n_agencies", "n_members", "n_residents"]
+        first = ok.iloc[0]
+        print("structure: " + ", ".join(f"{c}={int(first[c]):,}" for c in cols if c in ok))
+    _report_end(study)
+    return EXIT_INTERRUPTED if study.interrupted else (1 if ok.empty else 0)
+
+
+def _report_end(study) -> None:
+    n = len(study.runs)
+    failed = int((study.runs["status"] != "ok").sum()) if "status" in study.runs else 0
+    state = "interrupted" if study.interrupted else "finished"
+    print(f"{state}: {n} run(s) on disk ({failed} failed) in {study.folder}")
+    if study.interrupted:
+        print(f"resume with the same command and --resume --out {study.folder}")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from simulation import api
+
+    result = api.compare(
+        args.scenarios,
+        baseline=args.baseline,
+        metric=args.metric,
+        precision=args.precision,
+        max_replications=args.max_replications,
+        replications=args.replications,
+        days=args.days,
+        seed=args.seed,
+        scale=args.scale,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.no_progress,
+        charts=not args.no_charts,
+    )
+    print(result.summary())
+    for path in result.charts:
+        print(f"chart: {path}")
+    print(f"comparison: {result.study.folder / 'comparison.csv'}")
+    _report_end(result.study)
+    return EXIT_INTERRUPTED if result.study.interrupted else 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulation import sweep
+
+    result = sweep.run_sweep(
+        args.sweepfile,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    print(result.summary())
+    _report_end(result.study)
+    return EXIT_INTERRUPTED if result.study.interrupted else 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from simulation import api
+    from simulation.scenario import ScenarioError
+
+    bad = 0
+    for path, res in api.check(args.files):
+        if isinstance(res, ScenarioError):
+            bad += 1
+            print(_render(res), file=sys.stderr)
+        else:
+            print(f"ok: {path} ({res.name})")
+    return EXIT_USAGE if bad else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from simulation.scenario import scenario_schema
+    from simulation.sweep import sweep_schema
+
+    if args.write:
+        from simulation.store import atomic_write_bytes
+
+        for name, schema in (("scenario", scenario_schema()), ("sweep", sweep_schema())):
+            path = Path("scenarios") / f"{name}.schema.json"
+            atomic_write_bytes(
+                path, (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode()
+            )
+            print(f"wrote {path}")
+    else:
+        print(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "compare": _cmd_compare,
+    "sweep": _cmd_sweep,
+    "check": _cmd_check,
+    "schema": _cmd_schema,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 ok, 1 runs failed, 2 usage, 130 interrupted)."""
+    from simulation.experiment import StudyExistsError
+    from simulation.scenario import ScenarioError
+
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        return _usage_error(_render(exc))
+    except StudyExistsError as exc:
+        return _usage_error(f"error: {exc}")
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -5,10 +5,11 @@ at least `resolution_limit_days` before the end, so every one of them is resolve
 the end and none is censored. Counts (`problems_*`) cover every problem that arose after the
 warm-up, so that arisen = resolved + open + expired holds exactly.
 
-Per day, the same rates over the trailing `window_days`, from event counts of that window:
-coverage = taken up / arisen, resolution = resolved / (resolved + expired after take-up),
-needs met = resolved / (resolved + expired), days = mean age at resolution, hours = hours spent
-/ resolved. They are for time-series charts, not for comparison tables.
+Per day, the same metrics over the trailing *closed cohort*: the problems that arose in the
+`window_days` ending `resolution_limit_days` before the day, whose fate is therefore known.
+The series thus use the run's definitions exactly, lagged by the resolution limit (NaN until a
+first cohort has closed). Hours per resolved problem is the one event-based series: hours spent
+over resolutions made in the trailing window.
 """
 
 from __future__ import annotations
@@ -125,22 +126,37 @@ def run_metrics(model: CityModel) -> dict[str, float]:
 
 
 def daily_metrics(model: CityModel, day: int) -> dict[str, float]:
-    """Trailing-window versions of the metrics on `day` (cheap: from event counters)."""
-    svc = model.service
+    """The metrics on `day` over the trailing closed cohort (cheap: one contiguous slice)."""
+    svc, run = model.service, model.params.run
+    last = day - run.resolution_limit_days
+    first = max(last - run.window_days + 1, run.warmup_days + 1)
+    out = dict.fromkeys(DAILY_COLUMNS, float("nan"))
+    out["party_org_coverage"] = model.party_org_coverage()
+    out["problems_open"] = float(svc.active.size)
     w = svc.window_sums(day)
-    res_k, exp_k = svc.window_by_community()
+    out["hours_per_resolved"] = _ratio(w["hours"], w["resolved"])
+    if last < first:
+        return out
+    sl = slice(svc.day_start[first], svc.day_start[last + 1])
+    n = sl.stop - sl.start
+    if n == 0:
+        return out
+    known = svc.taken_day[sl] >= 0
+    resolved = svc.status[sl] == RESOLVED
+    n_known, n_res = int(known.sum()), int(resolved.sum())
+    ages = (svc.resolve_day[sl] - svc.arise_day[sl])[resolved]
     strong, weak = _quartile_groups(model.city.community_strength)
+    comm = svc.community[sl]
 
     def met(group: np.ndarray) -> float:
-        return _ratio(res_k[group].sum(), res_k[group].sum() + exp_k[group].sum())
+        sel = group[comm]
+        return _ratio((sel & resolved).sum(), sel.sum())
 
-    return {
-        "service_coverage": _ratio(w["detected"], w["arisen"]),
-        "resolution_rate": _ratio(w["resolved"], w["resolved"] + w["expired_known"]),
-        "needs_met_rate": _ratio(w["resolved"], w["resolved"] + w["expired"]),
-        "mean_days_to_resolve": _ratio(w["age_sum"], w["resolved"]),
-        "party_org_coverage": model.party_org_coverage(),
-        "equity_gap": met(strong) - met(weak),
-        "hours_per_resolved": _ratio(w["hours"], w["resolved"]),
-        "problems_open": float(svc.active.size),
-    }
+    out.update(
+        service_coverage=_ratio(n_known, n),
+        resolution_rate=_ratio(n_res, n_known),
+        needs_met_rate=_ratio(n_res, n),
+        mean_days_to_resolve=float(ages.mean()) if ages.size else float("nan"),
+        equity_gap=met(strong) - met(weak),
+    )
+    return out

@@ -108,7 +108,8 @@ class CityModel(mesa.Model):
         self._create_agents()
         self.daily: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(_daily_value, name) for name in DAILY_COLUMNS}
+            model_reporters={"day": "day"}
+            | {name: partial(_daily_value, name) for name in DAILY_COLUMNS}
         )
 
     def _create_agents(self) -> None:
@@ -125,6 +126,11 @@ class CityModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One day, in the order given in the module docstring."""
+        if self.day >= self.params.run.days:
+            raise RuntimeError(
+                f"the run's horizon is {self.params.run.days} days; build the model with "
+                "days=... to simulate longer"
+            )
         self.day += 1
         day = self.day
         self.alliances.step(day, self.city.scale)
@@ -165,6 +171,6 @@ class CityModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """The daily trailing-window metrics, one row per simulated day."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(names="time")
-        df.insert(0, "day", df.pop("time").astype(int))
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df["day"] = df["day"].astype(int)
         return df

@@ -137,8 +137,6 @@ class ServiceProcess:
         self.c_refusals = np.zeros(d, dtype=np.int64)
         self.resolved_by_community = np.zeros(K, dtype=np.int64)
         self.expired_by_community = np.zeros(K, dtype=np.int64)
-        self._ring_res = np.zeros((self.window, K), dtype=np.int64)
-        self._ring_exp = np.zeros((self.window, K), dtype=np.int64)
         self._hours_today = 0.0
 
     # ------------------------------------------------------------------ problems
@@ -410,9 +408,6 @@ class ServiceProcess:
         self.reputation += w * (rate - self.reputation)
         self.resolved_by_community += n_res
         self.expired_by_community += n_exp
-        slot = day % self.window
-        self._ring_res[slot] = n_res
-        self._ring_exp[slot] = n_exp
         self.active = act[st < RESOLVED]
         self.c_open[day] = self.active.size
 
@@ -430,7 +425,3 @@ class ServiceProcess:
             "expired_known": float(self.c_expired_known[sl].sum()),
             "hours": float(self.c_hours[sl].sum()),
         }
-
-    def window_by_community(self) -> tuple[np.ndarray, np.ndarray]:
-        """Resolved and expired per community over the trailing window."""
-        return self._ring_res.sum(axis=0), self._ring_exp.sum(axis=0)

@@ -133,6 +133,11 @@ class UnitOrganisation(_RowAgent):
         return bool(self.model.structure.unit_covered[self.index])
 
     @property
+    def party_members(self) -> int:
+        """Party members employed (agencies: in-service members; covered firms: a few)."""
+        return int(self.model.city.unit_members[self.index])
+
+    @property
     def paired(self) -> bool:
         """Paired with a community (dual reporting; agencies only)."""
         return bool(self.model.structure.agency_paired[self.index])
@@ -177,7 +182,7 @@ class PartyMember(_RowAgent):
 
     @property
     def points(self) -> float:
-        """Service points earned (one per hour served)."""
+        """Service points: planned service hours credited monthly while reporting."""
         return float(self.model.structure.member_points[self.index])
 
 

@@ -6,9 +6,12 @@ Covasim store people): communities, units, members, residents. The Mesa agents o
 daily processes stay vectorised.
 
 Defaults come from the scenario (each cites calibration.md or says "assumption"). `scale`
-shrinks residents and everything proportional to them (staff hours, members, station hours);
-the counts of streets, communities and organisations stay as in the city, so structure counts
-are the same at every scale.
+shrinks residents and everything proportional to them (staff hours, members, the hours units
+give); the counts of streets, communities, organisations and alliances stay as in the city, so
+those structure counts are the same at every scale (`n_residents`, `n_members` and
+`n_members_reporting` scale). Small scales make community queues lumpy (a problem's hours are
+not scaled, a community's staff hours are), so results drift slightly below scale 0.05;
+docs/ODD.md quantifies it.
 """
 
 from __future__ import annotations

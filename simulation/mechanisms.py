@@ -5,7 +5,8 @@ mechanism 7). The rules, in the order they run each day:
 
 1. organisation linkage: an alliance is an application by its lead organisation; the level
    above approves it after `approval_days` with probability `approval_prob` (a refused
-   application is filed again a month later); affiliation never changes;
+   application is filed again a month later, up to `max_applications` in all, then the
+   alliance is rejected for good); affiliation never changes;
 2. deliberation and decision: an approved alliance holds joint meetings at its cadence; in
    regional committees, problems that need a member unit's resources wait for the next one;
 3. joint activities, the "five ones": a launch meeting and a party lecture at the start (when
@@ -15,9 +16,11 @@ mechanism 7). The rules, in the order they run each day:
 4. supply-demand matching: lives with the modes that pair organisations (`simulation.matching`);
 5. basic guarantees: a yearly budget from three sources (the level above, the members, party
    fees); an activity the budget cannot pay for is skipped;
-6. assessment: every `assessment_interval_days` the level above scores each alliance;
-7. dynamic management: the weakest `rectify_share` are rectified (tie regained, at an hours
-   cost), the strongest `fund_share` get extra funding.
+6. assessment: every `assessment_interval_days` (yearly) the level above scores each
+   alliance (its tie strength) and records the score;
+7. dynamic management: every `review_interval_days` the database is analysed from daily
+   monitoring: the weakest `rectify_share` are rectified (tie regained, at an hours cost), the
+   strongest `fund_share` get extra funding.
 
 An alliance's effect on its communities is its resource entries (competence per community and
 category) and hour entries, weighted by its current tie strength and its mode's strength.
@@ -258,7 +261,10 @@ class AllianceBook:
                 due = active & (since > 0) & (since % interval == 0)
                 self._activity(due, gain, scale)
         if day % m.assessment_interval_days == 0:
-            self._assess(active, scale)
+            idx = np.flatnonzero(active)
+            self.score[idx] = self.tie[idx]
+        if day % m.review_interval_days == 0:
+            self._review(active, scale)
 
     def _yearly_budget(self, mask: np.ndarray) -> np.ndarray:
         m = self.m
@@ -282,6 +288,7 @@ class AllianceBook:
         again = due[u >= m.approval_prob]
         self.applications[again] += 1
         self.apply_day[again] = day + 30
+        self.status[again[self.applications[again] >= m.max_applications]] = REJECTED
         if not ok.size:
             return
         self.status[ok] = ACTIVE
@@ -311,13 +318,12 @@ class AllianceBook:
         hours = m.activity_hours_per_org * self.n_orgs[can] * self.strength[can] * scale
         self.hours_spent_today += float(hours.sum())
 
-    def _assess(self, active: np.ndarray, scale: float) -> None:
-        """Mechanisms 6 and 7: score, rectify the weakest, fund the strongest."""
+    def _review(self, active: np.ndarray, scale: float) -> None:
+        """Mechanism 7: rectify the weakest alliances and fund the strongest."""
         idx = np.flatnonzero(active)
         if not idx.size:
             return
         m = self.m
-        self.score[idx] = self.tie[idx]
         order = idx[np.argsort(self.tie[idx], kind="stable")]
         n_rect = int(np.floor(m.rectify_share * idx.size))
         n_fund = int(np.floor(m.fund_share * idx.size))

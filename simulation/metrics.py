@@ -65,6 +65,10 @@ STRUCTURE_COLUMNS: tuple[str, ...] = (
     "n_cross_domain_alliances",
     "n_chains",
     "n_joint_committees",
+    "n_central_clusters",
+    "n_communities_in_clusters",
+    "n_commercial_joint_orgs",
+    "n_platform_streets",
 )
 DAILY_COLUMNS: tuple[str, ...] = (*METRICS, "problems_open")
 

@@ -7,7 +7,8 @@ One step is one day. The order within a day is fixed (and documented in docs/ODD
 2. modes: each enabled mode adds today's effects to a fresh set of `Levers`;
 3. service: problems arise, are reported or discovered, routed, escalated, handled by
    communities, resolved or expired; trust and reputation follow (`ServiceProcess.step`);
-4. metrics: the trailing-window metrics are computed and the DataCollector records them;
+4. metrics: the day's metrics over the trailing closed cohort are computed and the
+   DataCollector records them;
 5. `running` turns false at the end of the horizon.
 
 The model is constructible with keyword arguments only, so Mesa's own tools can drive it:

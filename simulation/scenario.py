@@ -204,9 +204,9 @@ class CitySettings:
         hi=200.0,
     )
     staff_hours_per_day: float = param(
-        1.0,
+        0.6,
         "hours per worker per day left for residents' problems after other duties",
-        "calibrated; communities carry 100+ tasks (domain notes §2.4), few hours are left",
+        "calibrated: strong communities use about 80 % of their hours in the baseline ('much work, few hands', brief mode 6; communities carry 100+ tasks)",
         lo=0.0,
         hi=12.0,
     )
@@ -544,25 +544,41 @@ class MechanismSettings:
     activity_cost_yuan: float = param(
         300.0, "cost of one joint activity", "assumption", lo=0.0, hi=1e9
     )
+    max_applications: int = param(
+        3,
+        "applications an alliance may file before the level above rejects it for good",
+        "assumption (brief mechanism 1: the level above approves)",
+        lo=1,
+        hi=100,
+    )
     assessment_interval_days: int = param(
         365, "days between assessments of alliances", "brief mechanism 6: yearly", lo=1, hi=3650
     )
+    review_interval_days: int = param(
+        90,
+        "days between the periodic analyses of the alliance database that rectify the weakest "
+        "and fund the strongest alliances",
+        "brief mechanism 7 (periodic analysis of yearly results and daily monitoring); "
+        "interval assumed: quarterly",
+        lo=1,
+        hi=3650,
+    )
     rectify_share: float = param(
         0.2,
-        "share of alliances (the weakest) rectified after an assessment",
+        "share of alliances (the weakest) rectified at each review",
         "brief mechanism 7; share assumed",
         lo=0.0,
         hi=1.0,
     )
     fund_share: float = param(
         0.2,
-        "share of alliances (the strongest) given extra funding",
+        "share of alliances (the strongest) given extra funding at each review",
         "brief mechanism 7; share assumed",
         lo=0.0,
         hi=1.0,
     )
     funding_bonus_yuan: float = param(
-        3000.0, "extra yearly budget of a well-assessed alliance", "assumption", lo=0.0, hi=1e9
+        3000.0, "extra budget of a well-reviewed alliance", "assumption", lo=0.0, hi=1e9
     )
     rectify_tie_boost: float = param(
         0.15,
@@ -592,7 +608,8 @@ class PrincipleSettings:
     )
     party_building_first: bool = param(
         True,
-        "open each alliance with the launch meeting and party lecture before joint service",
+        "open each alliance with the launch meeting and the secretary's party lecture (ties "
+        "start stronger)",
         "brief principle 2",
     )
 

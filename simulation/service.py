@@ -258,8 +258,8 @@ class ServiceProcess:
 
         In order: the community's own (with what modes add to it) -> the community queue; an
         alliance partner's, now or at the next joint meeting (when that is faster than the
-        siloed route) -> handed to that partner; otherwise escalation to the street (or
-        straight to the agency with direct routing).
+        siloed route) -> handed to that partner; otherwise escalation to the street (or, with
+        direct routing, straight to the agency when the street could not solve it).
         """
         k = self.community[ids]
         c = self.category[ids]
@@ -289,7 +289,13 @@ class ServiceProcess:
         esc_mask = ~(at_home | handed)
         esc = ids[esc_mask]
         if esc.size:
-            direct = lv.direct_routing[k[esc_mask]]
+            # Direct routing sends a problem to the competent level at once: the street when
+            # it can solve it, otherwise the agency (skipping the street's forwarding).
+            ke, ce = k[esc_mask], c[esc_mask]
+            street_ok = (
+                d[esc_mask] < self.city.street_competence[self.city.community_street[ke], ce]
+            )
+            direct = lv.direct_routing[ke] & ~street_ok
             self.status[esc] = ESCALATED
             self.escalated[esc] = True
             self.stage[esc] = np.where(direct, STAGE_AGENCY, STAGE_STREET)

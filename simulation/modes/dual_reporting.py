@@ -1,12 +1,15 @@
 """Mode 4, dual reporting (双报到结对互动).
 
-Every agency pairs with at least one community (mechanism 4 decides which: the community whose
-needs its department meets best, the community it sits in when matching is ad hoc, or any
-community under forced pairing). Every in-service member of a paired agency reports to the
-community where they live and serves there: part of their hours go to household visits, which
-find hidden problems, the rest to the community's tasks; members' specialities add competence
-(volunteer teams by speciality). Paired agencies refuse fewer of their community's escalations
-("agencies move their attention down").
+Every paired agency is linked with one community (mechanism 4 decides which: the community
+whose needs its department meets best, the community it sits in when matching is ad hoc, or
+any community under forced pairing); a community gets about 3.8 agencies. Every in-service
+member of a paired agency reports to the community where they live and serves there: part of
+their hours go to household visits, which find hidden problems, the rest to the community's
+tasks. Members form volunteer teams by speciality in each street (Hexigten banner, brief mode
+4), which add competence in their categories to the street's communities. Paired agencies
+refuse fewer of their community's escalations ("agencies move their attention down").
+Points are credited monthly (planned hours); they are a record — appraisal acts through the
+participation rule below.
 
 Participation is decided monthly, per member: with appraisal (points count, units lose awards)
 it stays at `reporting_target`; without, it decays by `motivation_decay_per_month` (pattern G6).
@@ -70,6 +73,9 @@ class DualReporting(ModePolicy):
         # Members who report: in-service members of paired agencies.
         emp = city.member_employer
         self.eligible = np.flatnonzero((city.member_kind == 0) & np.isin(emp, self.pair_agency))
+        self._street_size = np.bincount(city.community_street, minlength=city.n_streets).astype(
+            float
+        )
         self._month = -1
         self._update_participation(model, 0)
 
@@ -107,10 +113,15 @@ class DualReporting(ModePolicy):
         levers.discovery_members += np.minimum(
             p.detection_per_visit * p.residents_visited_per_hour * visit / residents, 1.0
         )
-        skills = np.bincount(
-            home * N_CATEGORIES + city.member_skill[rep], minlength=K * N_CATEGORIES
-        ).reshape(K, N_CATEGORIES)
-        x = p.skill_resource * skills / (10.0 * city.scale) * s
+        # Volunteer teams by speciality, per street: pooled over the street's communities, so a
+        # community's gain depends on its street's team density (per community, at full scale).
+        S = city.n_streets
+        street = city.community_street
+        teams = np.bincount(
+            street[home] * N_CATEGORIES + city.member_skill[rep], minlength=S * N_CATEGORIES
+        ).reshape(S, N_CATEGORIES)
+        per_community = teams / (10.0 * city.scale * self._street_size[:, None])
+        x = p.skill_resource * per_community[street] * s
         levers.resource_adds.append(-np.expm1(-x))
 
     def counts(self, model: CityModel) -> dict[str, int]:

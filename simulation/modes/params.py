@@ -202,7 +202,8 @@ class DualReportingParams:
     )
     skill_resource: float = param(
         0.35,
-        "competence a community gains in a category from each 10 reporting members skilled in it",
+        "competence a community gains in a category per 10 reporting members skilled in it, "
+        "counted over its street's volunteer team (per community, at full scale)",
         "assumption (volunteer teams by speciality, brief mode 4)",
         lo=0.0,
         hi=2.0,

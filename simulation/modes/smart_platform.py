@@ -2,9 +2,10 @@
 
 Covered streets join one online platform with the departments' regulations, workflows and
 procedures and the household information of their grids. Residents with digital access can
-report with one click ("call" and "one-click" service); escalations are routed straight to the
-competent department instead of through the street; online workflows save staff hours per
-problem ("much work, few hands").
+report with one click ("call" and "one-click" service); escalations go straight to the
+competent level — the street when it can solve the problem, otherwise the agency, without the
+street forwarding it; online workflows save staff hours per problem ("much work, few hands").
+Members and units claiming open tasks on the platform is not modelled.
 
 Effect in the model, in covered streets' communities: an extra reporting hazard for residents
 with digital access (scaled by trust), direct routing, and fewer hours per problem.

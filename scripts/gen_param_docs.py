@@ -1,7 +1,7 @@
 """Render docs/parameters.md from the parameter declarations in the code.
 
 Every scenario parameter is declared once, with its default, meaning and source, by
-`simulation.params.param()` in `simulation/scenario.py` and `simulation/modes/params.py`. This
+`simulation.params.param()` in `simulation/scenario.py` and `simulation/mode_params.py`. This
 script turns `simulation.params.param_table(Scenario)` into one Markdown table per section, so
 the parameter documentation cannot drift from the code. `tests/test_docs.py` fails when the
 file is out of date.

@@ -271,10 +271,15 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
         (UnitKind.SOCIAL_ORGANISATION, c.coverage_social),
     ):
         sel = kind == k
+        # The share actually placed in districts (none when the city has no districts).
         share = (
-            c.district_share_nonpublic
-            if k == UnitKind.NONPUBLIC_ENTERPRISE
-            else c.district_share_social
+            (
+                c.district_share_nonpublic
+                if k == UnitKind.NONPUBLIC_ENTERPRISE
+                else c.district_share_social
+            )
+            if D
+            else 0.0
         )
         outside = (rate - c.coverage_in_districts * share) / (1.0 - share) if share < 1 else rate
         p = np.where(district >= 0, c.coverage_in_districts, outside)

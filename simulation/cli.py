@@ -43,13 +43,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _nonneg_int(text: str) -> int:
+def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    if not 0 <= value <= 2**62:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**62, got {value}")
     return value
 
 
@@ -84,7 +84,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=_nonneg_int,
+        type=_seed,
         help="base seed; replication r uses seed + r (default: the file's run.seed)",
     )
     p.add_argument(
@@ -164,13 +164,18 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _render(exc) -> str:
+def _render(exc, args: argparse.Namespace | None = None) -> str:
     """A ScenarioError as text, naming the command-line option where one set the key."""
+    given = {
+        key
+        for key, opt in _OPTION_OF.items()
+        if args is not None and getattr(args, opt.lstrip("-").replace("-", "_"), None) is not None
+    }
     lines = []
     for line in exc.render().splitlines():
-        for key, opt in _OPTION_OF.items():
+        for key in given:
             if f": {key}:" in line:
-                line = f"{line} (set by {opt})"
+                line = f"{line} (set by {_OPTION_OF[key]})"
         lines.append(f"error: {line}")
     return "\n".join(lines)
 
@@ -252,7 +257,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     )
     print(result.summary())
     _report_end(result.study)
-    return EXIT_INTERRUPTED if result.study.interrupted else 0
+    if result.study.interrupted:
+        return EXIT_INTERRUPTED
+    runs = result.study.runs
+    return 0 if "status" in runs and (runs["status"] == "ok").any() else 1
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -263,7 +271,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     for path, res in api.check(args.files):
         if isinstance(res, ScenarioError):
             bad += 1
-            print(_render(res), file=sys.stderr)
+            print(_render(res, args), file=sys.stderr)
         else:
             print(f"ok: {path} ({res.name})")
     return EXIT_USAGE if bad else 0
@@ -305,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except ScenarioError as exc:
-        return _usage_error(_render(exc))
+        return _usage_error(_render(exc, args))
     except StudyExistsError as exc:
         return _usage_error(f"error: {exc}")
     except KeyboardInterrupt:

@@ -86,9 +86,10 @@ def _quartile_groups(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def run_metrics(model: CityModel) -> dict[str, float]:
     """Every metric of the finished (or current) run, keyed by its contract name."""
     svc, run = model.service, model.params.run
+    now = model.day  # problems are drawn up front: count only those that have arisen
     a = svc.arise_day
-    post = a > run.warmup_days
-    cohort = post & (a <= run.days - run.resolution_limit_days)
+    post = (a > run.warmup_days) & (a <= now)
+    cohort = post & (a <= now - run.resolution_limit_days)
     known = svc.taken_day >= 0
     resolved = svc.status == RESOLVED
     n = int(cohort.sum())
@@ -102,7 +103,7 @@ def run_metrics(model: CityModel) -> dict[str, float]:
         sel = cohort & group[comm]
         return _ratio((sel & resolved).sum(), sel.sum())
 
-    after = slice(run.warmup_days + 1, run.days + 1)
+    after = slice(run.warmup_days + 1, now + 1)
     out = {
         "service_coverage": _ratio(n_known, n),
         "resolution_rate": _ratio(n_res, n_known),

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.categories import CATEGORIES
-from simulation.modes.params import (
+from simulation.mode_params import (
     CentralCommunityParams,
     CrossDomainParams,
     DualReportingParams,

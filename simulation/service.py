@@ -396,15 +396,17 @@ class ServiceProcess:
         # resolutions
         self.c_resolved[day] = res.size
         self.c_age_sum[day] = float((day - self.arise_day[res]).sum())
-        r_res = self.resident[res]
-        self.trust[r_res] += tr.gain_on_resolved * (1.0 - self.trust[r_res])
+        # A resident with several outcomes on one day takes each of them (np.unique counts;
+        # a fancy-index update would apply a repeated index once).
+        r_res, n_r = np.unique(self.resident[res], return_counts=True)
+        self.trust[r_res] = 1.0 - (1.0 - self.trust[r_res]) * (1.0 - tr.gain_on_resolved) ** n_r
         n_res = np.bincount(self.community[res], minlength=K)
         # expiries: only problems that were taken up hurt trust (the resident asked in vain)
         known = gone[self.taken_day[gone] >= 0]
         self.c_expired[day] = gone.size
         self.c_expired_known[day] = known.size
-        r_exp = self.resident[known]
-        self.trust[r_exp] *= 1.0 - tr.loss_on_expired
+        r_exp, n_e = np.unique(self.resident[known], return_counts=True)
+        self.trust[r_exp] *= (1.0 - tr.loss_on_expired) ** n_e
         n_exp_known = np.bincount(self.community[known], minlength=K)
         n_exp = np.bincount(self.community[gone], minlength=K)
         decided = n_res + n_exp_known

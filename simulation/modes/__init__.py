@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from simulation.modes.base import ModePolicy, Structure
-from simulation.modes.central_community import CentralCommunity
-from simulation.modes.cross_domain import CrossDomain
-from simulation.modes.dual_reporting import DualReporting
-from simulation.modes.params import (
+from simulation.mode_params import (
     CentralCommunityParams,
     CrossDomainParams,
     DualReportingParams,
@@ -20,6 +16,10 @@ from simulation.modes.params import (
     RegionalParams,
     SmartPlatformParams,
 )
+from simulation.modes.base import ModePolicy, Structure
+from simulation.modes.central_community import CentralCommunity
+from simulation.modes.cross_domain import CrossDomain
+from simulation.modes.dual_reporting import DualReporting
 from simulation.modes.red_commercial_street import RedCommercialStreet
 from simulation.modes.regional import Regional
 from simulation.modes.smart_platform import SmartPlatform

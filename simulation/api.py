@@ -51,6 +51,13 @@ def load(
                 loaded.append(item.replace(overrides) if overrides else item)
                 sources.append(None)
             else:
+                from simulation.sweep import is_sweep_file
+
+                if Path(item).is_file() and is_sweep_file(Path(item)):
+                    raise ScenarioError(
+                        item,
+                        [ParamError("", "is a sweep file; run it with: simulation sweep FILE")],
+                    )
                 loaded.append(load_scenario(item, overrides=overrides))
                 sources.append(Path(item))
         except ScenarioError as exc:

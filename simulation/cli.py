@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -150,7 +151,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate scenario or sweep files")
     p.add_argument("files", type=Path, nargs="+")
 
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario (or sweep) files")
+    p.add_argument("--sweep", action="store_true", help="print the schema of sweep files instead")
     p.add_argument(
         "--write",
         action="store_true",
@@ -291,7 +293,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
             )
             print(f"wrote {path}")
     else:
-        print(json.dumps(scenario_schema(), indent=2, ensure_ascii=False))
+        schema = sweep_schema() if args.sweep else scenario_schema()
+        print(json.dumps(schema, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -319,6 +322,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `simulation schema | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,25 +4,41 @@ A *run* is one scenario with one seed. Replication r of every scenario in a stud
 seed `base_seed + r`, so scenarios are compared on common random numbers (paired). A *study*
 is a set of runs written to one folder by `simulation.store.StudyStore`.
 
-Executors (all give the same rows for the same tasks, since a run depends only on its task):
+Executors (all give the same rows for the same tasks, since a run depends only on its task and
+rows are sorted when they are consolidated; only the timing columns `seconds` and
+`cpu_seconds` differ):
 * `workers=1`: in this process, one run after the other (easiest to debug, notebook-safe);
 * `workers=N>1`: a local process pool (spawned workers, safe from Jupyter);
-* `scheduler="tcp://host:port"`: a Dask distributed cluster.
+* `scheduler="tcp://host:port"` (or a `distributed.Client`/cluster object): a Dask cluster.
+  Its workers must be able to import this package at the same version.
 
-Each finished run is written at once; a run that raises is recorded as failed with its error
-and the study goes on; Ctrl-C stops the study and keeps everything finished; `resume=True`
-finishes an interrupted study without redoing or duplicating runs.
+What a study guarantees, and how:
+* each finished run is written at once (`StudyStore.record`: parts, then a journal line);
+* a run that raises is recorded as failed with its error and traceback, and the study goes
+  on (`execute` never raises an `Exception`);
+* a run that kills its worker process (out of memory, a crash in native code) is found by
+  running the runs that were in flight one at a time on a fresh pool, recorded as failed,
+  and the study goes on; on Dask, a run that kills three workers (`KilledWorker`) likewise;
+* Ctrl-C or SIGTERM stops the study, stops the workers and keeps everything finished (the
+  study's status is then "interrupted"); SIGKILL keeps everything finished too, only the
+  consolidated files and the manifest's run statuses are then stale until `resume=True`,
+  which finishes the study without redoing or duplicating runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
+import signal
+import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,26 +48,33 @@ from tqdm.auto import tqdm
 
 from simulation.params import ParamError
 from simulation.scenario import Scenario, ScenarioError, scenario_files
-from simulation.store import StudyStore, run_key
+from simulation.store import FORMAT_VERSION, StudyStore, run_key
 
 __all__ = [
+    "RunOutcome",
     "RunTask",
     "StudyExistsError",
     "StudyResult",
     "default_workers",
     "execute",
+    "failed_outcome",
     "make_tasks",
+    "run_study",
     "run_tasks",
 ]
 
 
 class StudyExistsError(Exception):
-    """The output folder already holds a study and `resume` was not asked for."""
+    """The output folder already holds a study (or other files) and `resume` was not asked for."""
 
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run: a scenario, its replication index and seed, and labels for its row."""
+    """One run: a scenario, its replication index and seed, and labels for its row.
+
+    `labels` are extra (column, value) pairs put at the front of the run's row and series,
+    e.g. a sweep's design point and parameter values, so results need no join.
+    """
 
     scenario: Scenario
     replication: int
@@ -61,6 +84,7 @@ class RunTask:
 
     @property
     def key(self) -> str:
+        """The run's identity in its study (scenario name and replication)."""
         return run_key(self.scenario.name, self.replication)
 
 
@@ -73,17 +97,35 @@ class RunOutcome:
     timeseries: pd.DataFrame | None
 
 
-def execute(task: RunTask) -> RunOutcome:
-    """Run one task to the end; never raises (a failure becomes a row with its error)."""
-    from simulation.model import CityModel  # imported here: keeps worker start-up lean
+RunFunction = Callable[[RunTask], RunOutcome]
 
-    start = time.perf_counter()
-    head: dict[str, Any] = {
+
+def _head(task: RunTask) -> dict[str, Any]:
+    return {
         "scenario": task.scenario.name,
         "replication": task.replication,
         "seed": task.seed,
         **dict(task.labels),
     }
+
+
+def failed_outcome(
+    task: RunTask, error: str, tb: str | None = None, seconds: float = 0.0
+) -> RunOutcome:
+    """The row of a run that did not produce results (recorded, never raised)."""
+    row = {**_head(task), "status": "failed", "error": error, "traceback": tb, "seconds": seconds}
+    return RunOutcome(task.key, row, None)
+
+
+def execute(task: RunTask) -> RunOutcome:
+    """Run one task to the end; never raises an Exception (a failure becomes a row with its error).
+
+    KeyboardInterrupt and SystemExit still propagate, so Ctrl-C stops an in-process study.
+    """
+    from simulation.model import CityModel  # imported here: keeps worker start-up lean
+
+    start, cpu = time.perf_counter(), time.process_time()
+    head = _head(task)
     try:
         model = CityModel(task.scenario, rng=task.seed)
         model.run_model()
@@ -94,10 +136,11 @@ def execute(task: RunTask) -> RunOutcome:
             for i, (k, v) in enumerate(head.items()):
                 ts.insert(i, k, v)
     except Exception as exc:  # a run's failure is data, not the end of the study
-        row = {**head, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-        row["traceback"] = traceback.format_exc(limit=8)
-        ts = None
+        out = failed_outcome(task, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+        row, ts = out.row, None
     row["seconds"] = time.perf_counter() - start
+    # CPU time too: on a shared machine wall time measures the neighbours as much as the run.
+    row["cpu_seconds"] = time.process_time() - cpu
     return RunOutcome(task.key, row, ts)
 
 
@@ -127,64 +170,196 @@ def make_tasks(
     return tasks
 
 
-def _iter_local(tasks: list[RunTask], workers: int) -> Iterator[RunOutcome]:
-    if workers <= 1:
-        for t in tasks:
-            yield execute(t)
+# ---------------------------------------------------------------------- executors
+def _iter_serial(tasks: Sequence[RunTask], fn: RunFunction) -> Iterator[RunOutcome]:
+    for t in tasks:
+        try:
+            yield fn(t)
+        except Exception as exc:  # only a custom `fn` can get here; `execute` never raises
+            yield failed_outcome(t, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+
+
+def _worker_init() -> None:
+    """Pool workers ignore Ctrl-C: the parent decides, records what finished, and stops them.
+
+    Without this, Ctrl-C in a terminal reaches every worker of the process group, each prints
+    a traceback, and idle workers die mid-protocol.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel queued runs and terminate the workers (runs in flight are lost,
+    and redone by a resume)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:  # pragma: no cover - depends on the Python version
+        with contextlib.suppress(Exception):
+            terminate()
         return
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=5)
+
+
+_DIED = (
+    "the worker process died while running this run (killed, out of memory, or a crash in "
+    "native code); the other runs went on"
+)
+
+
+def _iter_pool(tasks: Sequence[RunTask], workers: int, fn: RunFunction) -> Iterator[RunOutcome]:
+    """Run tasks on a spawned process pool, yielding outcomes as they finish.
+
+    At most 2 x workers runs are in flight, so an interrupt leaves few half-done. When a worker
+    dies, every run in flight is lost with it and nobody knows which one killed it: those runs
+    are re-run one at a time on a fresh pool (so each one's fate is its own), then the study
+    goes on as before.
+    """
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    queue: deque[RunTask] = deque(tasks)
+    suspects: deque[RunTask] = deque()
+    pending: dict[Future, RunTask] = {}
+    pool: ProcessPoolExecutor | None = None
+    clean = False
+    breaks = 0  # pools broken in a row without a single run coming back
     try:
-        pending: set[Future] = set()
-        queue = list(reversed(tasks))
-        # Keep a bounded number of tasks in flight so an interrupt leaves few half-done.
-        while queue or pending:
-            while queue and len(pending) < 2 * workers:
-                pending.add(pool.submit(execute, queue.pop()))
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
+        while queue or suspects or pending:
+            if breaks > 3:
+                raise RuntimeError(
+                    "the process pool broke 4 times in a row without finishing a run (workers "
+                    "cannot start?); try --workers 1 to see the error"
+                )
+            if pool is None:
+                size = max(1, min(workers, len(queue) + len(suspects)))
+                pool = ProcessPoolExecutor(size, mp_context=ctx, initializer=_worker_init)
+            broken = False
+            # Suspects go alone; otherwise keep the pool busy with a bounded backlog.
+            source, limit = (suspects, 1) if suspects else (queue, 2 * workers)
+            while source and len(pending) < limit:
+                t = source.popleft()
+                try:
+                    pending[pool.submit(fn, t)] = t
+                except BrokenProcessPool:
+                    source.appendleft(t)
+                    broken = True
+                    break
+            if not broken:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    if isinstance(fut.exception(), BrokenProcessPool):
+                        broken = True
+                        continue
+                    task = pending.pop(fut)
+                    try:
+                        outcome = fut.result()
+                    except Exception as exc:  # e.g. a result that could not be pickled
+                        outcome = failed_outcome(task, f"{type(exc).__name__}: {exc}")
+                    yield outcome
+                    breaks = 0
+            if broken:
+                # A broken pool fails every future it holds; runs that finished first still
+                # count, the others were lost with the worker.
+                wait(pending)
+                lost = []
+                for fut, task in list(pending.items()):
+                    if fut.exception() is None:
+                        yield fut.result()
+                    else:
+                        lost.append(task)
+                pending.clear()
+                _stop_pool(pool)
+                pool = None
+                if len(lost) == 1:  # the only run in flight: it killed its worker
+                    yield failed_outcome(lost[0], f"WorkerDied: {_DIED}")
+                    breaks = 0
+                else:
+                    suspects.extend(lost)
+                    breaks += 1
+        clean = True
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            if clean:
+                pool.shutdown(wait=True)
+            else:
+                _stop_pool(pool)
 
 
-def _iter_dask(tasks: list[RunTask], scheduler: str) -> Iterator[RunOutcome]:
+def _iter_dask(tasks: Sequence[RunTask], scheduler: Any, fn: RunFunction) -> Iterator[RunOutcome]:
+    """Run tasks on a Dask cluster; `scheduler` is an address, a Client or a cluster object."""
     from distributed import Client, as_completed
 
-    with Client(scheduler, timeout="30s") as client:
-        futures = client.map(execute, tasks, pure=False)
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler, timeout="30s") if own else scheduler
+    try:
+        futures = client.map(fn, list(tasks), pure=False)
+        owner = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         try:
             for fut in as_completed(futures):
-                yield fut.result()
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # KilledWorker: the run killed 3 workers in a row
+                    outcome = failed_outcome(owner[fut.key], f"{type(exc).__name__}: {exc}")
+                yield outcome
         finally:
             client.cancel(futures)
+    finally:
+        if own:
+            client.close()
 
 
 def run_tasks(
-    tasks: list[RunTask],
+    tasks: Sequence[RunTask],
     *,
     workers: int = 1,
-    scheduler: str | None = None,
+    scheduler: Any = None,
     on_result: Callable[[RunOutcome], None] | None = None,
     progress: bool = True,
     description: str = "runs",
+    fn: RunFunction = execute,
 ) -> list[RunOutcome]:
-    """Run tasks on the chosen executor, handing each outcome to `on_result` as it arrives."""
-    it = _iter_dask(tasks, scheduler) if scheduler else _iter_local(tasks, workers)
-    out = []
-    with tqdm(
-        total=len(tasks), desc=description, unit="run", disable=not progress, dynamic_ncols=True
-    ) as bar:
+    """Run tasks on the chosen executor, handing each outcome to `on_result` as it arrives.
+
+    Returns the outcomes when there is no `on_result`; with one, it returns an empty list and
+    keeps nothing, so memory stays flat however long the study. `fn` replaces `execute` (it
+    must be importable by name in a worker: a module-level function).
+    """
+    if scheduler is not None:
+        it = _iter_dask(tasks, scheduler, fn)
+    elif workers > 1 and len(tasks) > 1:
+        it = _iter_pool(tasks, workers, fn)
+    else:
+        it = _iter_serial(tasks, fn)
+    out: list[RunOutcome] = []
+    failed = 0
+    with (
+        contextlib.closing(it),
+        tqdm(
+            total=len(tasks),
+            desc=description,
+            unit="run",
+            disable=not progress,
+            dynamic_ncols=True,
+        ) as bar,
+    ):
         for outcome in it:
             if on_result is not None:
                 on_result(outcome)
-            out.append(outcome)
+            else:
+                out.append(outcome)
             bar.update(1)
             if outcome.row.get("status") == "failed":
+                failed += 1
+                bar.set_postfix(failed=failed, refresh=False)
                 bar.write(f"run {outcome.key} failed: {outcome.row.get('error')}")
     return out
 
 
+# ---------------------------------------------------------------------- studies
 @dataclass
 class StudyResult:
     """A finished (or interrupted) study: its folder, runs and daily series."""
@@ -211,6 +386,62 @@ def _scenario_record(s: Scenario, source: str | Path | None) -> dict[str, Any]:
     return rec
 
 
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a study runs, SIGTERM (a batch system's stop, `kill PID`) is handled like Ctrl-C,
+    so finished runs are consolidated and the manifest says "interrupted"."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _probe(address: str) -> None:
+    """Fail fast on a refused tcp address (a Dask client would retry until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "") or parts.hostname is None or parts.port is None:
+        return  # tls://, inproc:// ...: let the client judge
+    with socket.create_connection((parts.hostname, parts.port), timeout=10):
+        pass
+
+
+def _connect(scheduler: Any) -> Any:
+    """A Dask client for an address, checked before anything is written (a usage error)."""
+    if scheduler is None or not isinstance(scheduler, str):
+        return scheduler
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - dask is a dependency
+        raise ScenarioError(
+            None,
+            [
+                ParamError(
+                    "--scheduler",
+                    "needs the 'distributed' package: pip install 'dask[distributed]'",
+                )
+            ],
+        ) from None
+    try:
+        _probe(scheduler)
+        return Client(scheduler, timeout="30s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(
+            None,
+            [ParamError("--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: {exc}")],
+        ) from None
+
+
 def run_study(
     scenarios: Sequence[Scenario],
     out: str | Path,
@@ -219,7 +450,7 @@ def run_study(
     base_seed: int,
     sources: Sequence[str | Path | None] | None = None,
     workers: int = 1,
-    scheduler: str | None = None,
+    scheduler: Any = None,
     resume: bool = False,
     progress: bool = True,
     kind: str = "run",
@@ -227,11 +458,17 @@ def run_study(
     extra_manifest: dict[str, Any] | None = None,
     timeseries: bool = True,
     extra_tasks: list[RunTask] | None = None,
+    scenario_records: Sequence[dict[str, Any]] | None = None,
+    fn: RunFunction = execute,
 ) -> StudyResult:
     """Run (or resume) a study and return its consolidated results.
 
-    Raises StudyExistsError when `out` holds a study and `resume` is false, and ScenarioError
-    when resuming a study whose scenarios have changed.
+    `scenario_records` replaces the manifest's per-scenario records (each needs "name" and
+    "digest"); a sweep uses it to record each design point's overrides rather than hundreds of
+    full parameter sets. Raises StudyExistsError when `out` holds a study (or other files) and
+    `resume` is false, and ScenarioError when resuming a study whose scenarios or base seed
+    have changed, or when the Dask scheduler cannot be reached; in every such case nothing is
+    written.
     """
     store = StudyStore(out)
     names = [s.name for s in scenarios]
@@ -243,71 +480,148 @@ def run_study(
         )
     tasks = make_tasks(scenarios, replications, base_seed, labels=labels, timeseries=timeseries)
     tasks += extra_tasks or []
-    records = {
-        s.name: _scenario_record(s, sources[i] if sources else None)
-        for i, s in enumerate(scenarios)
-    }
+    if scenario_records is not None:
+        records = {r["name"]: r for r in scenario_records}
+    else:
+        records = {
+            s.name: _scenario_record(s, sources[i] if sources else None)
+            for i, s in enumerate(scenarios)
+        }
     if store.exists():
         if not resume:
             raise StudyExistsError(
                 f"{store.folder} already holds a study; add --resume to finish it, or choose another --out"
             )
         manifest = store.load()
-        old = {n: r["digest"] for n, r in manifest.get("scenarios", {}).items()}
-        changed = [n for n, r in records.items() if n in old and old[n] != r["digest"]]
-        if changed:
-            raise ScenarioError(
-                store.manifest_path,
-                [
-                    ParamError(
-                        "scenarios",
-                        f"changed since the study started: {', '.join(changed)}; use a new --out",
-                    )
-                ],
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise StudyExistsError(
+                f"{store.folder} holds a study in format {manifest.get('format_version')}; this "
+                f"version resumes format {FORMAT_VERSION} only: choose another --out"
             )
-        manifest.setdefault("scenarios", {}).update(records)
-        manifest["scenario_order"] = list(
-            dict.fromkeys([*manifest.get("scenario_order", []), *names])
+        old = {n: r.get("digest") for n, r in manifest.get("scenarios", {}).items()}
+        changed = [n for n, r in records.items() if n in old and old[n] != r["digest"]]
+        problems = []
+        if changed:
+            shown = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
+            problems.append(
+                ParamError(
+                    "scenarios", f"changed since the study started: {shown}; use a new --out"
+                )
+            )
+        if manifest.get("base_seed", base_seed) != base_seed:
+            problems.append(
+                ParamError(
+                    "--seed",
+                    f"the study used base seed {manifest['base_seed']}; resuming with {base_seed} "
+                    "would mix seeds in one study (omit --seed, or use a new --out)",
+                )
+            )
+        if problems:
+            raise ScenarioError(store.manifest_path, problems)
+    elif store.foreign_content():
+        shown = ", ".join(store.foreign_content()[:5])
+        raise StudyExistsError(
+            f"{store.folder} is not empty and holds no study ({shown}); choose another --out"
         )
-        manifest["resumed"] = [*manifest.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")]
-    else:
-        store.start(
-            {
-                "kind": kind,
-                "scenario_order": names,
-                "base_seed": base_seed,
-                "replications": replications,
-                "seeds": sorted({t.seed for t in tasks}),
-                "scenarios": records,
-                **(extra_manifest or {}),
-            }
-        )
+    client = _connect(scheduler)
+    try:
+        if store.exists():
+            manifest = store.manifest
+            manifest.setdefault("scenarios", {}).update(records)
+            manifest["scenario_order"] = list(
+                dict.fromkeys([*manifest.get("scenario_order", []), *names])
+            )
+            manifest["seeds"] = sorted({*manifest.get("seeds", []), *(t.seed for t in tasks)})
+            manifest["resumed"] = [*manifest.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")]
+        else:
+            store.start(
+                {
+                    "kind": kind,
+                    "scenario_order": names,
+                    "base_seed": base_seed,
+                    "replications": replications,
+                    "seeds": sorted({t.seed for t in tasks}),
+                    **(extra_manifest or {}),
+                    "scenarios": records,
+                }
+            )
+        return _run_session(store, tasks, workers, client, scheduler, progress, kind, fn)
+    finally:
+        if client is not None and client is not scheduler:
+            client.close()
+
+
+def _run_session(
+    store: StudyStore,
+    tasks: list[RunTask],
+    workers: int,
+    client: Any,
+    scheduler: Any,
+    progress: bool,
+    kind: str,
+    fn: RunFunction,
+) -> StudyResult:
+    """Run the tasks not yet finished, recording each at once; consolidate at the end."""
     done = store.finished_keys()
     todo = [t for t in tasks if t.key not in done]
     store.set_status([t.key for t in todo], "pending")
+    executor = "dask" if client is not None else ("pool" if workers > 1 else "in-process")
+    session: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "executor": executor,
+        "workers": workers if client is None else None,
+        "scheduler": str(scheduler) if client is not None else None,
+        "runs_to_do": len(todo),
+        "already_done": len(done),
+    }
     store.write_manifest()
     interrupted = False
     last_write = [time.monotonic()]
+    counts = {"ok": 0, "failed": 0, "run_seconds": 0.0, "cpu_seconds": 0.0}
 
     def on_result(outcome: RunOutcome) -> None:
         store.record(outcome.key, outcome.row, outcome.timeseries)
+        status = outcome.row.get("status", "ok")
+        counts["ok" if status == "ok" else "failed"] += 1
+        counts["run_seconds"] += float(outcome.row.get("seconds") or 0.0)
+        counts["cpu_seconds"] += float(outcome.row.get("cpu_seconds") or 0.0)
         if time.monotonic() - last_write[0] > 2.0:
             store.write_manifest()
             last_write[0] = time.monotonic()
 
+    wall = time.perf_counter()
     try:
-        run_tasks(
-            todo,
-            workers=workers,
-            scheduler=scheduler,
-            on_result=on_result,
-            progress=progress,
-            description=f"{kind} ({len(done)} already done)" if done else kind,
-        )
+        with _sigterm_as_interrupt():
+            run_tasks(
+                todo,
+                workers=workers,
+                scheduler=client,
+                on_result=on_result,
+                progress=progress,
+                description=f"{kind} ({len(done)} already done)" if done else kind,
+                fn=fn,
+            )
     except KeyboardInterrupt:
         interrupted = True
         finished = store.finished_keys()
         store.set_status([t.key for t in todo if t.key not in finished], "interrupted")
+        store.sync_statuses()
+    wall = time.perf_counter() - wall
+    n = counts["ok"] + counts["failed"]
+    session.update(
+        finished=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        status="interrupted" if interrupted else "complete",
+        runs=n,
+        ok=counts["ok"],
+        failed=counts["failed"],
+        wall_seconds=round(wall, 3),
+        mean_run_seconds=round(counts["run_seconds"] / n, 4) if n else None,
+        mean_run_cpu_seconds=round(counts["cpu_seconds"] / n, 4) if n else None,
+        wall_seconds_per_run=round(wall / n, 4) if n else None,
+    )
+    store.manifest["sessions"] = [*store.manifest.get("sessions", []), session]
     runs, ts = store.consolidate()
     store.finish("interrupted" if interrupted else "complete")
     return StudyResult(store.folder, runs, ts, store.manifest, interrupted)

@@ -100,6 +100,31 @@ def reference(sweep_file, tmp_path_factory):
     return result.study
 
 
+# The signal tests need a study still running when the signal arrives, whatever the machine's
+# load: longer, more numerous runs than the fast sweep above (a starved test process must not
+# find the study already finished). Three runs are journaled first, then the signal.
+SLOW_DAYS = 240
+SLOW_SWEEP = SWEEP.replace("replications = 4", "replications = 8").replace(
+    f"days = {SMALL['days']}", f"days = {SLOW_DAYS}"
+)
+N_SLOW = 24
+
+
+@pytest.fixture(scope="module")
+def slow_sweep_file(tmp_path_factory) -> Path:
+    path = Path(os.path.realpath(tmp_path_factory.mktemp("slowsweep"))) / "sweep_slow.toml"
+    path.write_text(SLOW_SWEEP, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def slow_reference(slow_sweep_file, tmp_path_factory):
+    out = Path(os.path.realpath(tmp_path_factory.mktemp("slowref"))) / "study"
+    result = run_sweep(slow_sweep_file, out=out, workers=2, progress=False)
+    assert len(result.study.runs) == N_SLOW
+    return result.study
+
+
 # ---------------------------------------------------------------------------- executors agree
 def test_reference_rows_are_in_a_stable_order(reference) -> None:
     runs = reference.runs
@@ -304,55 +329,59 @@ def _wait_for_runs(proc: subprocess.Popen, out: Path, n: int, timeout: float = 1
     pytest.fail(f"fewer than {n} runs journaled after {timeout} s")
 
 
-def _resume_and_check(sweep_file: Path, out: Path, reference, done_before: int) -> None:
+def _resume_and_check(
+    sweep_file: Path, out: Path, reference, done_before: int, n_runs: int = N_SLOW
+) -> None:
     argv = ["sweep", str(sweep_file), "--out", str(out), "--resume", "--workers", "1"]
     assert main([*argv, "--no-progress"]) == 0
     runs = pd.read_parquet(out / "runs.parquet")
     keys = [run_key(s, r) for s, r in zip(runs["scenario"], runs["replication"], strict=True)]
-    assert len(keys) == len(set(keys)) == N_RUNS  # every run exactly once
+    assert len(keys) == len(set(keys)) == n_runs  # every run exactly once
     assert (runs["status"] == "ok").all()
     assert_same_rows(runs, reference.runs)
     ts = pd.read_parquet(out / "timeseries.parquet")
     pd.testing.assert_frame_equal(ts, reference.timeseries, check_exact=True)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert len(manifest["runs"]) == N_RUNS
+    assert len(manifest["runs"]) == n_runs
     assert all(r["status"] == "ok" for r in manifest["runs"].values())
     last = manifest["sessions"][-1]
     assert last["already_done"] == done_before  # nothing finished was redone
-    assert last["runs"] == N_RUNS - done_before
+    assert last["runs"] == n_runs - done_before
     journal = [json.loads(x) for x in (out / "journal.jsonl").read_text().splitlines() if x]
-    assert len(journal) == N_RUNS  # one line per run: none ran twice
+    assert len(journal) == n_runs  # one line per run: none ran twice
     assert not list(out.rglob(".*.tmp"))
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_redoes_nothing_and_duplicates_nothing(
-    sweep_file, reference, workdir
+    slow_sweep_file, slow_reference, workdir
 ) -> None:
     out = workdir / "study"
-    proc = _start(sweep_file, out, workers=2)
+    proc = _start(slow_sweep_file, out, workers=2)
     _wait_for_runs(proc, out, 3)
     os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, no clean-up at all
     proc.wait(timeout=30)
     proc.stdout.close()
     proc.stderr.close()
     done = _journaled(out)
-    assert 3 <= done < N_RUNS, "the study must be killed part-way"
+    assert 3 <= done < N_SLOW, "the study must be killed part-way"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["finished"] is None  # killed: no end stamp
-    _resume_and_check(sweep_file, out, reference, done)
+    _resume_and_check(slow_sweep_file, out, slow_reference, done)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("sig", "group", "workers"),
     [(signal.SIGINT, True, 2), (signal.SIGTERM, False, 1)],
     ids=["ctrl-c-to-the-process-group-pool", "sigterm-to-the-parent-in-process"],
 )
 def test_interrupt_keeps_finished_runs_then_resume_finishes(
-    sweep_file, reference, workdir, sig, group, workers
+    slow_sweep_file, slow_reference, workdir, sig, group, workers
 ) -> None:
     out = workdir / "study"
-    proc = _start(sweep_file, out, workers=workers)
+    proc = _start(slow_sweep_file, out, workers=workers)
     _wait_for_runs(proc, out, 3)
     if group:
         os.killpg(proc.pid, sig)  # what Ctrl-C in a terminal does
@@ -364,15 +393,15 @@ def test_interrupt_keeps_finished_runs_then_resume_finishes(
     assert "interrupted:" in stdout
     assert "--resume" in stdout
     done = _journaled(out)
-    assert done < N_RUNS, "the study must be interrupted part-way"
+    assert done < N_SLOW, "the study must be interrupted part-way"
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == done  # everything finished is consolidated
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted"
     statuses = [r["status"] for r in manifest["runs"].values()]
     assert statuses.count("ok") == done
-    assert statuses.count("interrupted") == N_RUNS - done
-    _resume_and_check(sweep_file, out, reference, done)
+    assert statuses.count("interrupted") == N_SLOW - done
+    _resume_and_check(slow_sweep_file, out, slow_reference, done)
 
 
 # ---------------------------------------------------------------------------- the store

@@ -189,6 +189,7 @@ class AllianceBook:
             if gated_alliances.size
             else np.zeros(0, dtype=np.int64)
         )
+        self._kind_masks: dict[tuple[tuple[int, ...], bool | None], np.ndarray] = {}
         self.frozen = True
 
     # ------------------------------------------------------------------ read-outs
@@ -211,9 +212,12 @@ class AllianceBook:
         """
         K, C = self.K, N_CATEGORIES
         weight = np.where(self.status == ACTIVE, self.tie * self.strength, 0.0)
-        sel_kind = np.isin(self.kind_arr, kinds)
-        if gated is not None:
-            sel_kind &= self.gated_arr == gated
+        sel_kind = self._kind_masks.get((kinds, gated))
+        if sel_kind is None:  # fixed after freeze: computed once per (kinds, gated)
+            sel_kind = np.isin(self.kind_arr, kinds)
+            if gated is not None:
+                sel_kind &= self.gated_arr == gated
+            self._kind_masks[(kinds, gated)] = sel_kind
         wk = np.where(sel_kind, weight, 0.0)
         x = np.bincount(
             self.res_cell, weights=wk[self.res_alliance] * self.res_value, minlength=K * C

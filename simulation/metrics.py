@@ -77,8 +77,11 @@ def _ratio(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
-def _quartile_groups(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Communities in the strongest and the weakest quarter (by strength)."""
+def quartile_groups(strength: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Communities in the strongest and the weakest quarter (by strength).
+
+    Strength never changes during a run: the model computes this once (`model.quartiles`).
+    """
     lo, hi = np.quantile(strength, [0.25, 0.75])
     return strength >= hi, strength <= lo
 
@@ -96,7 +99,7 @@ def run_metrics(model: CityModel) -> dict[str, float]:
     n_known = int((cohort & known).sum())
     n_res = int((cohort & resolved).sum())
     ages = (svc.resolve_day - a)[cohort & resolved]
-    strong, weak = _quartile_groups(model.city.community_strength)
+    strong, weak = model.quartiles
     comm = svc.community
 
     def met(group: np.ndarray) -> float:
@@ -150,7 +153,7 @@ def daily_metrics(model: CityModel, day: int) -> dict[str, float]:
     resolved = svc.status[sl] == RESOLVED
     n_known, n_res = int(known.sum()), int(resolved.sum())
     ages = (svc.resolve_day[sl] - svc.arise_day[sl])[resolved]
-    strong, weak = _quartile_groups(model.city.community_strength)
+    strong, weak = model.quartiles
     comm = svc.community[sl]
 
     def met(group: np.ndarray) -> float:

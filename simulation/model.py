@@ -44,7 +44,13 @@ from simulation.agents import (
 from simulation.categories import CATEGORIES
 from simulation.city import build_city
 from simulation.mechanisms import AllianceBook
-from simulation.metrics import DAILY_COLUMNS, STRUCTURE_COLUMNS, daily_metrics, run_metrics
+from simulation.metrics import (
+    DAILY_COLUMNS,
+    STRUCTURE_COLUMNS,
+    daily_metrics,
+    quartile_groups,
+    run_metrics,
+)
 from simulation.modes import REGISTRY, Mode, Structure
 from simulation.rng import RandomStreams
 from simulation.scenario import Scenario, load_scenario
@@ -97,6 +103,7 @@ class CityModel(mesa.Model):
             [getattr(params.demand.category_shares, c) for c in CATEGORIES]
         )
         self._coverage_base = self.city.party_covered_base()
+        self.quartiles = quartile_groups(self.city.community_strength)
         self.structure = Structure.baseline(self.city)
         self.alliances = AllianceBook(params, self.city.n_communities, self.streams)
         self.modes = [

@@ -155,8 +155,14 @@ class ServiceProcess:
         self.day_start = np.concatenate([[0, 0], np.cumsum(counts)]).astype(np.int64)
         self.arise_day = np.repeat(np.arange(1, self.days + 1, dtype=np.int32), counts)
         u = rng.random(n) * (cumw[-1] if cumw.size else 0.0)
-        self.resident = np.searchsorted(cumw, u, side="right").astype(np.int32)
+        # Sorted queries walk the cumulative weights once (same indices, about twice as fast).
+        order = np.argsort(u, kind="stable")
+        self.resident = np.empty(n, dtype=np.int32)
+        self.resident[order] = np.searchsorted(cumw, u[order], side="right")
         self.community = city.resident_community[self.resident]
+        # Copied per problem: the daily hazard reads it for every hidden problem, and a lookup
+        # into the two-million-row resident column each day costs more than this byte.
+        self.digital = city.resident_digital[self.resident]
         shares = np.array([getattr(dem.category_shares, c) for c in CATEGORIES])
         old = shares.copy()
         old[CATEGORIES.index("civil_affairs")] *= dem.elderly_civil_affairs_multiplier
@@ -218,7 +224,7 @@ class ServiceProcess:
             w = s.trust.reputation_weight
             eff = (1.0 - w) * self.trust[res] + w * self.reputation[k]
             h_report = svc.report_hazard * eff
-            h_platform = lv.report_platform_digital[k] * city.resident_digital[res] * eff
+            h_platform = lv.report_platform_digital[k] * self.digital[hid] * eff
             h_station = lv.report_station[k] * eff
             h_grid = svc.grid_discovery_hazard * city.grid_staffing[k] + lv.discovery_shared[k]
             h_member = lv.discovery_members[k]
@@ -243,6 +249,11 @@ class ServiceProcess:
                 self.c_detected[day] = det.size
                 self._intake(det, day, lv)
 
+        # The problems with something due today: every later phase of the day only acts on
+        # these (it moves due days later or acts on problems already here), so filtering this
+        # subset instead of all active problems gives the same problems in the same order.
+        act = self.active
+        self._today = act[(self.status[act] != HIDDEN) & (self.due[act] <= day)]
         # 2. Escalations: street, then agency, then agency resolution (zero delays chain).
         self._street_step(day, lv)
         self._agency_step(day, lv)
@@ -305,7 +316,7 @@ class ServiceProcess:
             self.c_escalations[day] += esc.size
 
     def _due(self, status: int, day: int, stage: int | None = None) -> np.ndarray:
-        act = self.active
+        act = self._today
         m = (self.status[act] == status) & (self.due[act] <= day)
         if stage is not None:
             m &= self.stage[act] == stage

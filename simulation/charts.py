@@ -54,7 +54,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from scipy import stats
 
-from simulation.analysis import METRIC_DIRECTIONS, PRIMARY_METRICS
+from simulation.analysis import COMPARISON_COLUMNS, METRIC_DIRECTIONS, PRIMARY_METRICS
 
 __all__ = [
     "BASELINE_COLOUR",
@@ -166,18 +166,7 @@ _STYLE: dict[str, object] = {
     "axes.unicode_minus": True,
 }
 
-_COMPARISON_REQUIRED = (
-    "scenario",
-    "metric",
-    "n",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff",
-    "diff_ci_low",
-    "diff_ci_high",
-    "p_adjusted",
-)
+_COMPARISON_REQUIRED = tuple(c for c in COMPARISON_COLUMNS if c != "p_value")
 
 
 # --------------------------------------------------------------------------------------------

@@ -781,11 +781,12 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None) -> 
     return scenario
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, kind: str = "scenario file") -> dict[str, Any]:
+    """Parse a TOML file; every way it can fail becomes a ScenarioError naming the file."""
     if not path.exists():
         raise ScenarioError(path, [ParamError("", "file not found")])
     if path.is_dir():
-        raise ScenarioError(path, [ParamError("", "is a folder, not a scenario file")])
+        raise ScenarioError(path, [ParamError("", f"is a folder, not a {kind}")])
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -811,7 +812,7 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], list
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(path, [ParamError("extends", f"circular extends: {cycle}")])
-    raw = _read_toml(path)
+    raw = read_toml(path)
     # Each file's own keys and types are checked here so that errors name the right file.
     own = dict(raw)
     parent_name = own.pop("extends", None)

@@ -82,7 +82,13 @@ import pandas as pd
 
 from simulation.experiment import StudyResult, default_workers, run_study
 from simulation.params import ParamError, from_mapping, is_section, json_schema
-from simulation.scenario import Scenario, ScenarioError, load_scenario, scenario_files
+from simulation.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_toml,
+    scenario_files,
+)
 from simulation.store import StudyStore, atomic_write_bytes
 
 __all__ = [
@@ -333,17 +339,7 @@ def _file_record(path: Path) -> dict[str, str]:
 
 # ---------------------------------------------------------------------- reading a sweep file
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ScenarioError(path, [ParamError("", "file not found")])
-    if path.is_dir():
-        raise ScenarioError(path, [ParamError("", "is a folder, not a sweep file")])
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(path, [ParamError("", f"malformed TOML: {exc}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(path, [ParamError("", "is not UTF-8 text")]) from None
+    return read_toml(path, "sweep file")
 
 
 def is_sweep_file(path: str | Path) -> bool:

@@ -662,9 +662,15 @@ def difference_figure(
         handles = _difference_legend_handles()
         holder = spare[0]
         if has_spare:  # an empty grid cell: legend at the top, notes at the bottom
-            # Two legend columns keep the legend short enough to clear the note even when
-            # few scenarios make the panels (and so this cell) low.
-            holder.legend(handles=handles, loc="upper left", ncols=2, fontsize=9, borderaxespad=0.3)
+            # One legend column when the cell is tall enough; two when few scenarios make the
+            # panels (and so this cell) low, so the legend still clears the note.
+            holder.legend(
+                handles=handles,
+                loc="upper left",
+                ncols=1 if row_h >= 3.5 else 2,
+                fontsize=9,
+                borderaxespad=0.3,
+            )
             holder.text(
                 0.0,
                 0.02,

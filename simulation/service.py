@@ -269,7 +269,7 @@ class ServiceProcess:
 
         In order: the community's own (with what modes add to it) -> the community queue; an
         alliance partner's, now or at the next joint meeting (when that is faster than the
-        siloed route) -> handed to that partner; otherwise escalation to the street (or, with
+        siloed route and leaves time before the resolution limit) -> handed to that partner; otherwise escalation to the street (or, with
         direct routing, straight to the agency when the street could not solve it).
         """
         k = self.community[ids]
@@ -286,7 +286,11 @@ class ServiceProcess:
             # cannot solve the problem, or the meeting comes before the street would see it.
             street_ok = d < self.city.street_competence[self.city.community_street[k], c]
             soon = (lv.next_meeting[k] - day) <= self.s.service.escalation_delay_days
-            later &= ~street_ok | soon
+            # ...and only when the meeting plus the usual handling time comes before the
+            # problem's resolution limit: nobody parks a problem past its deadline.
+            left = self.limit - (day - self.arise_day[ids])
+            in_time = (lv.next_meeting[k] - day) + self.s.service.agency_handling_days <= left
+            later &= (~street_ok | soon) & in_time
         q = ids[at_home]
         self.status[q] = QUEUED
         self.due[q] = day

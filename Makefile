@@ -1,6 +1,6 @@
 # The two commands of the README. Each one sets everything up first (scripts/bootstrap.sh).
 SHELL := /bin/bash
-SCALE ?= 0.05
+SCALE ?= 0.1
 REPLICATIONS ?= 10
 SCENARIOS := scenarios/baseline.toml scenarios/regional.toml scenarios/cross_domain.toml \
 	scenarios/central_community.toml scenarios/dual_reporting.toml \

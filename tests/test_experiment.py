@@ -296,6 +296,10 @@ def test_a_custom_function_that_raises_becomes_a_failed_row(two_scenarios) -> No
 
 
 # ---------------------------------------------------------------------------- interruptions
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(sweep_file: Path, out: Path, workers: int) -> subprocess.Popen:
     return subprocess.Popen(
         [
@@ -308,6 +312,9 @@ def _start(sweep_file: Path, out: Path, workers: int) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group: the signal reaches its workers too
+        # As in a terminal: SIGINT at its default even when this test itself was started with
+        # it ignored (a background job of a non-interactive shell), which the child inherits.
+        preexec_fn=_default_sigint,
     )
 
 

@@ -195,11 +195,11 @@ class Alliance(_RowAgent):
 
     @property
     def communities(self) -> list[int]:
-        return self.model.alliances.communities[self.index]
+        return list(self.model.alliances.communities[self.index])
 
     @property
     def units(self) -> list[int]:
-        return self.model.alliances.units[self.index]
+        return list(self.model.alliances.units[self.index])
 
     @property
     def chains(self) -> list[str]:

@@ -71,7 +71,32 @@ def load(
         )
     if not loaded:
         raise ScenarioError(None, [ParamError("", "no scenario given")])
+    _check_same_run_settings(loaded, sources)
     return loaded, sources
+
+
+# Run settings every scenario of a study must share: paired replications compare policies, so
+# scenarios simulated at another scale or horizon would differ for reasons that are not policy.
+_SHARED_RUN_KEYS = ("days", "warmup_days", "resolution_limit_days", "window_days", "scale")
+
+
+def _check_same_run_settings(loaded: list[Scenario], sources: list[Path | None]) -> None:
+    first = loaded[0]
+    problems = []
+    for s, src in zip(loaded[1:], sources[1:], strict=True):
+        for key in _SHARED_RUN_KEYS:
+            a, b = getattr(first.run, key), getattr(s.run, key)
+            if a != b:
+                problems.append(
+                    ParamError(
+                        f"run.{key}",
+                        f"{s.name} ({src or 'in memory'}) has {b!r} but {first.name} has {a!r}; "
+                        "scenarios compared in one study must share their run settings (set "
+                        "them in the files, or for all at once with --days/--scale)",
+                    )
+                )
+    if problems:
+        raise ScenarioError(sources[0] or first.name, problems)
 
 
 def _default_out(kind: str, scenarios: list[Scenario]) -> Path:
@@ -146,10 +171,11 @@ def _max_half_width(runs: pd.DataFrame, baseline: str, metric: str) -> float:
     base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
     for name, grp in ok.groupby("scenario", sort=False):
         vals = grp.set_index("replication")[metric]
-        wide = max(wide, analysis.half_width(vals.to_numpy()))
+        widths = [analysis.half_width(vals.to_numpy())]
         if name != baseline:
-            d = (vals - base).dropna().to_numpy()
-            wide = max(wide, analysis.half_width(d))
+            widths.append(analysis.half_width((vals - base).dropna().to_numpy()))
+        # A width that cannot be computed (fewer than 2 values) is not a reached precision.
+        wide = max(wide, *(w if np.isfinite(w) else np.inf for w in widths))
     return wide
 
 
@@ -246,7 +272,6 @@ def compare(
             break
         need = _needed(study.runs, base_name, metric, precision)
         reps = int(min(max_replications, max(need, reps + 1)))
-        study.manifest["replications"] = reps
         study = run_study(
             loaded, folder, replications=reps, base_seed=base_seed, resume=True, **kwargs
         )

@@ -217,6 +217,7 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
     resources = np.zeros((U, C))
     primary = np.full(U, -1, dtype=np.int8)
     shares = np.array([getattr(s.demand.category_shares, cat) for cat in CATEGORIES])
+    shares = shares / shares.sum()  # validated to 1e-6; numpy's choice() wants ~1e-8
     agencies = np.flatnonzero(kind <= UnitKind.COUNTY_AGENCY)
     # Agencies: one department category (more agencies for bigger categories), strong in it.
     primary[agencies] = rng.choice(C, size=agencies.size, p=shares)

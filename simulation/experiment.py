@@ -534,6 +534,9 @@ def run_study(
                 dict.fromkeys([*manifest.get("scenario_order", []), *names])
             )
             manifest["seeds"] = sorted({*manifest.get("seeds", []), *(t.seed for t in tasks)})
+            manifest["replications"] = max(int(manifest.get("replications", 0)), replications)
+            if extra_manifest:
+                manifest.update(extra_manifest)
             manifest["resumed"] = [*manifest.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")]
         else:
             store.start(

@@ -19,8 +19,8 @@ mechanism 7). The rules, in the order they run each day:
 6. assessment: every `assessment_interval_days` (yearly) the level above scores each
    alliance (its tie strength) and records the score;
 7. dynamic management: every `review_interval_days` the database is analysed from daily
-   monitoring: the weakest `rectify_share` are rectified (tie regained, at an hours cost), the
-   strongest `fund_share` get extra funding.
+   monitoring: within each kind of alliance, the weakest `rectify_share` are rectified (tie
+   regained, at an hours cost) and the strongest `fund_share` get extra funding.
 
 An alliance's effect on its communities is its resource entries (competence per community and
 category) and hour entries, weighted by its current tie strength and its mode's strength.
@@ -268,7 +268,7 @@ class AllianceBook:
             idx = np.flatnonzero(active)
             self.score[idx] = self.tie[idx]
         if day % m.review_interval_days == 0:
-            self._review(active, scale)
+            self._review(active, day, scale)
 
     def _yearly_budget(self, mask: np.ndarray) -> np.ndarray:
         m = self.m
@@ -322,13 +322,23 @@ class AllianceBook:
         hours = m.activity_hours_per_org * self.n_orgs[can] * self.strength[can] * scale
         self.hours_spent_today += float(hours.sum())
 
-    def _review(self, active: np.ndarray, scale: float) -> None:
-        """Mechanism 7: rectify the weakest alliances and fund the strongest."""
-        idx = np.flatnonzero(active)
-        if not idx.size:
-            return
+    def _review(self, active: np.ndarray, day: int, scale: float) -> None:
+        """Mechanism 7: rectify the weakest alliances and fund the strongest, within each kind.
+
+        Ranked within each kind (the level above reviews each kind of alliance), so one mode's
+        alliances never change another's outcome. Alliances approved together often have equal
+        ties; those ties are broken by a counter-based draw keyed by (kind, index within kind,
+        review), not by filing order.
+        """
+        for kind in np.unique(self.kind_arr[active]):
+            self._review_kind(
+                np.flatnonzero(active & (self.kind_arr == kind)), int(kind), day, scale
+            )
+
+    def _review_kind(self, idx: np.ndarray, kind: int, day: int, scale: float) -> None:
         m = self.m
-        order = idx[np.argsort(self.tie[idx], kind="stable")]
+        u = self.streams.uniform(f"review.{kind}", self.local[idx], day // m.review_interval_days)
+        order = idx[np.lexsort((u, self.tie[idx]))]
         n_rect = int(np.floor(m.rectify_share * idx.size))
         n_fund = int(np.floor(m.fund_share * idx.size))
         weak = order[:n_rect]

@@ -99,9 +99,8 @@ class CityModel(mesa.Model):
         self.day = 0
         self.streams = RandomStreams(seed)
         self.city = build_city(params, self.streams)
-        self.category_shares = np.array(
-            [getattr(params.demand.category_shares, c) for c in CATEGORIES]
-        )
+        shares = np.array([getattr(params.demand.category_shares, c) for c in CATEGORIES])
+        self.category_shares = shares / shares.sum()
         self._coverage_base = self.city.party_covered_base()
         self.quartiles = quartile_groups(self.city.community_strength)
         self.structure = Structure.baseline(self.city)

@@ -738,6 +738,13 @@ def _consistency(s: Scenario) -> list[ParamError]:
                     "outside districts would leave [0, 1]",
                 )
             )
+    if s.mechanisms.rectify_share + s.mechanisms.fund_share > 1.0:
+        errs.append(
+            ParamError(
+                "mechanisms.fund_share",
+                "mechanisms.rectify_share + mechanisms.fund_share must be at most 1",
+            )
+        )
     if s.service.grid_staffing_weak > s.service.grid_staffing_strong:
         errs.append(
             ParamError("service.grid_staffing_weak", "must not exceed service.grid_staffing_strong")

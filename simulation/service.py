@@ -282,15 +282,14 @@ class ServiceProcess:
         now = ~at_home & (d < partner[k, c])
         later = ~at_home & ~now & (d < meeting[k, c])
         if later.any():
-            # Waiting for the meeting is chosen only when it beats the siloed route: the street
-            # cannot solve the problem, or the meeting comes before the street would see it.
+            # Waiting for the meeting is chosen only when it beats the siloed route — the street
+            # cannot solve the problem (a street that can solves it on arrival, sooner than any
+            # meeting plus handling) — and when the meeting plus the usual handling time comes
+            # before the problem's resolution limit: nobody parks a problem past its deadline.
             street_ok = d < self.city.street_competence[self.city.community_street[k], c]
-            soon = (lv.next_meeting[k] - day) <= self.s.service.escalation_delay_days
-            # ...and only when the meeting plus the usual handling time comes before the
-            # problem's resolution limit: nobody parks a problem past its deadline.
             left = self.limit - (day - self.arise_day[ids])
             in_time = (lv.next_meeting[k] - day) + self.s.service.agency_handling_days <= left
-            later &= (~street_ok | soon) & in_time
+            later &= ~street_ok & in_time
         q = ids[at_home]
         self.status[q] = QUEUED
         self.due[q] = day

@@ -291,7 +291,9 @@ class StudyStore:
         # disk before the next run is recorded, and is never interleaved with another.
         fd = os.open(self.journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
         try:
-            os.write(fd, line)
+            written = os.write(fd, line)
+            if written != len(line):  # a short write: finish the line rather than tear it
+                os.write(fd, line[written:])
             os.fsync(fd)
         finally:
             os.close(fd)

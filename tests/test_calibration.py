@@ -155,3 +155,15 @@ def test_reviews_rectify_the_weakest_and_fund_the_strongest() -> None:
     assert not (
         book.rectified.astype(bool) & book.funded.astype(bool) & (book.rectified == 2)
     ).all()
+
+
+def test_category_shares_within_validation_tolerance_run() -> None:
+    """Shares pass validation to 1e-6; the model must then run (numpy wants ~1e-8)."""
+    m = CityModel(
+        "scenarios/baseline.toml",
+        rng=1,
+        scale=0.005,
+        days=70,
+        **{"demand.category_shares.housing": 0.18 + 5e-7},
+    )
+    assert m.category_shares.sum() == pytest.approx(1.0, abs=1e-12)

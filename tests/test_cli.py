@@ -325,3 +325,50 @@ def test_run_of_an_extending_file_hashes_every_file(workdir, capsys) -> None:
     runs = pd.read_parquet(out / "runs.parquet")
     assert list(runs["scenario"]) == ["smart_platform"]
     assert runs["channel_platform"].iloc[0] > 0  # the mode's channel is in use
+
+
+def test_compare_refuses_scenarios_with_different_run_settings(tmp_path: Path, capsys) -> None:
+    """Paired comparisons need one scale and horizon: otherwise differences are not policy."""
+    other = tmp_path / "other.toml"
+    other.write_text(
+        f'extends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\nname = "other"\n[run]\nscale = 0.01\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "study"
+    code = main(
+        [
+            "compare",
+            str(ROOT / "scenarios" / "baseline.toml"),
+            str(other),
+            "--out",
+            str(out),
+            "--days",
+            "70",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "run.scale" in err
+    assert "must share their run settings" in err
+    assert not out.exists()
+    # The same files with one --scale for all compare fine.
+    code = main(
+        [
+            "compare",
+            str(ROOT / "scenarios" / "baseline.toml"),
+            str(other),
+            "--out",
+            str(out),
+            "--days",
+            "70",
+            "--scale",
+            "0.004",
+            "--replications",
+            "2",
+            "--workers",
+            "1",
+            "--no-progress",
+            "--no-charts",
+        ]
+    )
+    assert code == 0

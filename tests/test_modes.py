@@ -293,3 +293,31 @@ def test_alliances_wait_for_approval() -> None:
     assert (m.alliances.status == 0).all()
     m.step()
     assert (m.alliances.status == 1).mean() > 0.7
+
+
+def test_coverage_subsets_are_nested() -> None:
+    """Sweeps over coverage vary how much is covered, not also where (same seed)."""
+    from simulation.modes.base import pick_share
+
+    small = pick_share(np.random.default_rng(3), 44, 0.25)
+    large = pick_share(np.random.default_rng(3), 44, 0.5)
+    assert set(small.tolist()) < set(large.tolist())
+    assert len(pick_share(np.random.default_rng(3), 44, 1.0)) == 44
+
+
+def test_reviews_rank_within_each_kind_not_by_filing_order() -> None:
+    """Mechanism 7: equal ties are broken by a draw, and each kind is reviewed on its own."""
+    m = CityModel("scenarios/chifeng_2018.toml", rng=5, scale=0.004, days=100)
+    for _ in range(95):
+        m.step()
+    book = m.alliances
+    for kind in np.unique(book.kind_arr):
+        active = (book.kind_arr == kind) & (book.status == 1)
+        n = int(active.sum())
+        if n >= 10:
+            # about rectify_share of every kind was rectified at the day-90 review
+            assert book.rectified[active].sum() == int(np.floor(0.2 * n))
+    regional = np.flatnonzero((book.kind_arr == 0) & (book.status == 1))
+    chosen = regional[book.rectified[regional] > 0]
+    # not simply the first-filed committees
+    assert chosen.max() > regional[int(0.2 * regional.size)]

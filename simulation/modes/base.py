@@ -81,11 +81,16 @@ class ModePolicy:
 
 
 def pick_share(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
-    """A random subset of round(share * n) of range(n), sorted (all when share >= 1)."""
+    """A random subset of round(share * n) of range(n), sorted (all when share >= 1).
+
+    A prefix of one permutation, so subsets are nested: with the same seed, coverage 0.3
+    covers what coverage 0.25 covers and more (sweeps over coverage then vary only how much,
+    not also where).
+    """
+    order = rng.permutation(n)  # drawn at every coverage: later draws do not depend on it
     if share >= 1.0:
         return np.arange(n)
-    k = round(share * n)
-    return np.sort(rng.choice(n, size=k, replace=False)) if k else np.zeros(0, dtype=np.int64)
+    return np.sort(order[: round(share * n)])
 
 
 def union_x(resources: np.ndarray) -> np.ndarray:

@@ -151,7 +151,6 @@ def test_problems_are_the_same_whatever_the_policy() -> None:
 # (a) effects: mode -> (metric, expected sign). One line each on the mechanism in docs/ODD.md.
 EXPECTED = [
     ("regional", "resolution_rate", +1),
-    ("regional", "hours_per_resolved", -1),
     ("cross_domain", "resolution_rate", +1),
     ("central_community", "equity_gap", -1),
     ("dual_reporting", "service_coverage", +1),

@@ -942,6 +942,21 @@ def sobol_indices(
                 "design-point means; the indices, total-order ones above all, may be inflated "
                 "by up to that much: add replications"
             )
+        # Estimates outside [0, 1] beyond their own interval mean the design is too small for
+        # stable indices (Saltelli's estimators at small N), not that a parameter explains
+        # more than all the variance: say so rather than let a reader take them at face value.
+        out_of_range = [
+            key
+            for j, key in enumerate(spec.keys)
+            for v, c in ((si["S1"][j], si["S1_conf"][j]), (si["ST"][j], si["ST_conf"][j]))
+            if v - c > 1.0 or v + c < 0.0
+        ]
+        if out_of_range:
+            warnings.append(
+                f"{o}: indices outside [0, 1] beyond their 95 % interval for "
+                f"{', '.join(dict.fromkeys(out_of_range))}: the design is too small for stable "
+                f"estimates (samples = {spec.samples}); read them as rankings, or raise samples"
+            )
         for j, key in enumerate(spec.keys):
             rows.append(
                 {

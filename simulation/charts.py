@@ -1015,8 +1015,9 @@ def timeseries_figure(
             reps = f" across {lo if lo == hi else f'{lo}–{hi}'} replications"
         fig.supxlabel(
             _wrap(
-                "Each day shows the rate over the trailing 30 days (blank while there is "
-                f"no data yet). Line = mean{reps}; band = Student-t 95 % CI of that mean. "
+                "Each day shows the metric over the problems that arose in the 30 days ending "
+                "30 days earlier, whose fate is known by then (blank until such a cohort "
+                f"exists). Line = mean{reps}; band = Student-t 95 % CI of that mean. "
                 "Rates in percent, the equity gap in percentage points (pp).",
                 150,
             ),

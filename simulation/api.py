@@ -164,35 +164,31 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _max_half_width(runs: pd.DataFrame, baseline: str, metric: str) -> float:
-    """Widest 95 % half-width among the scenario means and the paired differences."""
+def _precision_samples(runs: pd.DataFrame, baseline: str, metric: str) -> list[np.ndarray]:
+    """The samples whose 95 % half-widths `--precision` drives down: each scenario's values of
+    `metric`, and each alternative's paired differences to the baseline (finite values)."""
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    wide = 0.0
     base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
+    samples = []
     for name, grp in ok.groupby("scenario", sort=False):
         vals = grp.set_index("replication")[metric]
-        widths = [analysis.half_width(vals.to_numpy())]
+        samples.append(vals.to_numpy())
         if name != baseline:
-            widths.append(analysis.half_width((vals - base).dropna().to_numpy()))
-        # A width that cannot be computed (fewer than 2 values) is not a reached precision.
-        wide = max(wide, *(w if np.isfinite(w) else np.inf for w in widths))
-    return wide
+            samples.append((vals - base).dropna().to_numpy())
+    return [x[np.isfinite(x)] for x in samples]
+
+
+def _max_half_width(runs: pd.DataFrame, baseline: str, metric: str) -> float:
+    """Widest 95 % half-width among the scenario means and the paired differences; a width
+    that cannot be computed (fewer than 2 values) counts as not reached (inf)."""
+    widths = [analysis.half_width(x) for x in _precision_samples(runs, baseline, metric)]
+    return max([0.0, *(w if np.isfinite(w) else np.inf for w in widths)])
 
 
 def _needed(runs: pd.DataFrame, baseline: str, metric: str, target: float) -> int:
-    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
-    need = 0
-    for name, grp in ok.groupby("scenario", sort=False):
-        vals = grp.set_index("replication")[metric]
-        samples = [vals.to_numpy()]
-        if name != baseline:
-            samples.append((vals - base).dropna().to_numpy())
-        for x in samples:
-            x = x[np.isfinite(x)]
-            if x.size >= 2:
-                need = max(need, analysis.replications_needed(x, target))
-    return need
+    """Replications each sample would need to reach `target`; the largest of them."""
+    samples = _precision_samples(runs, baseline, metric)
+    return max([0, *(analysis.replications_needed(x, target) for x in samples if x.size >= 2)])
 
 
 def compare(
@@ -278,11 +274,10 @@ def compare(
     runs = study.runs
     table = analysis.compare(runs, base_name)
     ranking = analysis.ranking(runs, metric)
-    for m in analysis.PRIMARY_METRICS:
-        if m in runs:
-            w = analysis.separation_warning(runs, m, base_name)
-            if w and m == metric:
-                warnings.append(w)
+    if metric in runs:
+        w = analysis.separation_warning(runs, metric, base_name)
+        if w:
+            warnings.append(w)
     failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
     if failed:
         warnings.append(

@@ -166,6 +166,15 @@ _STYLE: dict[str, object] = {
     "axes.unicode_minus": True,
 }
 
+#: The metrics of the time-series chart by default: the two headline rates, their product
+#: and the equity gap.
+TIMESERIES_METRICS: tuple[str, ...] = (
+    "service_coverage",
+    "resolution_rate",
+    "needs_met_rate",
+    "equity_gap",
+)
+
 _COMPARISON_REQUIRED = tuple(c for c in COMPARISON_COLUMNS if c != "p_value")
 
 
@@ -915,12 +924,7 @@ def _daily_mean_ci(timeseries: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 def timeseries_figure(
     timeseries: pd.DataFrame,
-    metrics: Sequence[str] | str = (
-        "service_coverage",
-        "resolution_rate",
-        "needs_met_rate",
-        "equity_gap",
-    ),
+    metrics: Sequence[str] | str = TIMESERIES_METRICS,
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
@@ -1030,17 +1034,12 @@ def timeseries_figure(
 def timeseries_chart(
     timeseries: pd.DataFrame,
     path: str | os.PathLike[str],
-    metrics: Sequence[str] | str = (
-        "service_coverage",
-        "resolution_rate",
-        "needs_met_rate",
-        "equity_gap",
-    ),
+    metrics: Sequence[str] | str = TIMESERIES_METRICS,
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
 ) -> Path:
-    """Save the time series of daily (trailing 30-day) metrics per scenario.
+    """Save the time series of the daily metrics (trailing closed cohort) per scenario.
 
     Shows whether a mode's effect builds up, levels off or fades, and when the warm-up is
     over.  Each line is the mean across replications by day; the shaded band is the Student-t

@@ -182,21 +182,25 @@ def _render(exc, args: argparse.Namespace | None = None) -> str:
     return "\n".join(lines)
 
 
+def _study_options(args: argparse.Namespace) -> dict:
+    """The options `run` and `compare` share, as API keyword arguments."""
+    return {
+        "replications": args.replications,
+        "days": args.days,
+        "seed": args.seed,
+        "scale": args.scale,
+        "out": args.out,
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "resume": args.resume,
+        "progress": not args.no_progress,
+    }
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulation import analysis, api
 
-    study = api.run(
-        args.scenario,
-        replications=args.replications,
-        days=args.days,
-        seed=args.seed,
-        scale=args.scale,
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        progress=not args.no_progress,
-    )
+    study = api.run(args.scenario, **_study_options(args))
     runs = study.runs
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
     if not ok.empty:
@@ -227,16 +231,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         metric=args.metric,
         precision=args.precision,
         max_replications=args.max_replications,
-        replications=args.replications,
-        days=args.days,
-        seed=args.seed,
-        scale=args.scale,
-        out=args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        progress=not args.no_progress,
         charts=not args.no_charts,
+        **_study_options(args),
     )
     print(result.summary())
     for path in result.charts:

@@ -199,9 +199,6 @@ class AllianceBook:
     def status_name(self, a: int) -> str:
         return _STATUS[int(self.status[a])]
 
-    def active_of_kind(self, kind: int) -> np.ndarray:
-        return np.flatnonzero((self.kind_arr == kind) & (self.status == ACTIVE))
-
     def contributions(
         self, kinds: tuple[int, ...], gated: bool | None = None
     ) -> tuple[np.ndarray, np.ndarray]:

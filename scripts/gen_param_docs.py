@@ -1,8 +1,8 @@
 """Render docs/parameters.md from the parameter declarations in the code.
 
 Every scenario parameter is declared once, with its default, meaning and source, by
-`simulation.params.param()` in `simulation/scenario.py` and `simulation/mode_params.py`. This
-script turns `simulation.params.param_table(Scenario)` into one Markdown table per section, so
+`simulation.scenario.params.param()` in `simulation/scenario/settings.py` and `simulation/scenario/mode_params.py`. This
+script turns `simulation.scenario.params.param_table(Scenario)` into one Markdown table per section, so
 the parameter documentation cannot drift from the code. `tests/test_docs.py` fails when the
 file is out of date.
 
@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from simulation.params import is_section, param_table  # noqa: E402
 from simulation.scenario import Scenario  # noqa: E402
+from simulation.scenario.params import is_section, param_table  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "parameters.md"
 COMMAND = "python scripts/gen_param_docs.py"
@@ -101,7 +101,7 @@ def render() -> str:
         "so that the baseline reproduces a calibration target (see docs/ODD.md, section 6).",
         "Allowed ranges and types are in `scenarios/scenario.schema.json`.",
         "",
-        "This file is generated from `simulation.params.param_table(Scenario)`: after changing a",
+        "This file is generated from `simulation.scenario.params.param_table(Scenario)`: after changing a",
         f"parameter in the code, regenerate it with `{COMMAND}`.",
         "",
         "A key is written in a scenario file as a TOML table and a name: `run.days = 365` is",

@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from simulation import analysis
-from simulation.experiment import StudyResult, default_workers, run_study
-from simulation.params import ParamError
 from simulation.scenario import Scenario, ScenarioError, load_scenario
-from simulation.store import atomic_write_bytes
+from simulation.scenario.params import ParamError
+from simulation.study import statistics as analysis
+from simulation.study.precision import run_to_precision
+from simulation.study.runner import StudyResult, default_workers, run_study
+from simulation.study.store import atomic_write_bytes
 
 __all__ = ["Comparison", "check", "compare", "load", "run"]
 
@@ -51,7 +51,7 @@ def load(
                 loaded.append(item.replace(overrides) if overrides else item)
                 sources.append(None)
             else:
-                from simulation.sweep import is_sweep_file
+                from simulation.study.sweep import is_sweep_file
 
                 if Path(item).is_file() and is_sweep_file(Path(item)):
                     raise ScenarioError(
@@ -164,33 +164,6 @@ class Comparison:
         return "\n".join(lines)
 
 
-def _precision_samples(runs: pd.DataFrame, baseline: str, metric: str) -> list[np.ndarray]:
-    """The samples whose 95 % half-widths `--precision` drives down: each scenario's values of
-    `metric`, and each alternative's paired differences to the baseline (finite values)."""
-    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
-    base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
-    samples = []
-    for name, grp in ok.groupby("scenario", sort=False):
-        vals = grp.set_index("replication")[metric]
-        samples.append(vals.to_numpy())
-        if name != baseline:
-            samples.append((vals - base).dropna().to_numpy())
-    return [x[np.isfinite(x)] for x in samples]
-
-
-def _max_half_width(runs: pd.DataFrame, baseline: str, metric: str) -> float:
-    """Widest 95 % half-width among the scenario means and the paired differences; a width
-    that cannot be computed (fewer than 2 values) counts as not reached (inf)."""
-    widths = [analysis.half_width(x) for x in _precision_samples(runs, baseline, metric)]
-    return max([0.0, *(w if np.isfinite(w) else np.inf for w in widths)])
-
-
-def _needed(runs: pd.DataFrame, baseline: str, metric: str, target: float) -> int:
-    """Replications each sample would need to reach `target`; the largest of them."""
-    samples = _precision_samples(runs, baseline, metric)
-    return max([0, *(analysis.replications_needed(x, target) for x in samples if x.size >= 2)])
-
-
 def compare(
     scenarios: ScenarioLike | Sequence[ScenarioLike],
     *,
@@ -252,25 +225,18 @@ def compare(
         kind="compare",
         extra_manifest={"baseline": base_name, "metric": metric, "precision": precision},
     )
-    study = run_study(
-        loaded, folder, replications=reps, base_seed=base_seed, resume=resume, **kwargs
+    study, reps, warnings = run_to_precision(
+        loaded,
+        folder,
+        replications=reps,
+        base_seed=base_seed,
+        baseline=base_name,
+        metric=metric,
+        precision=precision,
+        max_replications=max_replications,
+        resume=resume,
+        **kwargs,
     )
-    warnings: list[str] = []
-    while precision is not None and not study.interrupted:
-        wide = _max_half_width(study.runs, base_name, metric)
-        if wide <= precision:
-            break
-        if reps >= max_replications:
-            warnings.append(
-                f"precision {precision:g} on {metric} not reached with {reps} replications "
-                f"(widest 95 % half-width {wide:.4g}); raise --max-replications"
-            )
-            break
-        need = _needed(study.runs, base_name, metric, precision)
-        reps = int(min(max_replications, max(need, reps + 1)))
-        study = run_study(
-            loaded, folder, replications=reps, base_seed=base_seed, resume=True, **kwargs
-        )
     runs = study.runs
     table = analysis.compare(runs, base_name)
     ranking = analysis.ranking(runs, metric)
@@ -287,7 +253,7 @@ def compare(
     atomic_write_bytes(folder / "ranking.csv", ranking.to_csv(index=False).encode())
     written: list[Path] = []
     if charts and not runs.empty:
-        from simulation import charts as charts_mod
+        from simulation.views import charts as charts_mod
 
         written = charts_mod.write_all(
             folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
@@ -297,7 +263,7 @@ def compare(
 
 def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:
     """Validate scenario or sweep files; one (path, Scenario-or-error) pair per file."""
-    from simulation.sweep import is_sweep_file, load_sweep
+    from simulation.study.sweep import is_sweep_file, load_sweep
 
     out: list[tuple[Path, Any]] = []
     for p in paths:

@@ -198,7 +198,8 @@ def _study_options(args: argparse.Namespace) -> dict:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from simulation import analysis, api
+    from simulation import api
+    from simulation.study import statistics as analysis
 
     study = api.run(args.scenario, **_study_options(args))
     runs = study.runs
@@ -243,7 +244,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from simulation import sweep
+    from simulation.study import sweep
 
     result = sweep.run_sweep(
         args.sweepfile,
@@ -277,10 +278,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_schema(args: argparse.Namespace) -> int:
     from simulation.scenario import scenario_schema
-    from simulation.sweep import sweep_schema
+    from simulation.study.sweep import sweep_schema
 
     if args.write:
-        from simulation.store import atomic_write_bytes
+        from simulation.study.store import atomic_write_bytes
 
         for name, schema in (("scenario", scenario_schema()), ("sweep", sweep_schema())):
             path = Path("scenarios") / f"{name}.schema.json"
@@ -305,8 +306,8 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 runs failed, 2 usage, 130 interrupted)."""
-    from simulation.experiment import StudyExistsError
     from simulation.scenario import ScenarioError
+    from simulation.study.runner import StudyExistsError
 
     args = _parser().parse_args(argv)
     try:

@@ -1,4 +1,4 @@
-"""Tests for simulation.analysis: intervals, paired comparisons, Holm, bootstrap, planning."""
+"""Tests for simulation.study.statistics: intervals, paired comparisons, Holm, bootstrap, planning."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation import analysis
-from simulation.analysis import (
+from simulation.study import statistics as analysis
+from simulation.study.statistics import (
     METRIC_DIRECTIONS,
     PRIMARY_METRICS,
     PairedDiff,

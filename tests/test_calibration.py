@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.analysis import paired_difference
 from simulation.model import CityModel
 from simulation.service import RESOLVED
+from simulation.study.statistics import paired_difference
 
 SEEDS = (1, 2, 3)
 

@@ -1,4 +1,4 @@
-"""Tests for simulation.charts: files are written, valid and atomic; edge cases do not crash."""
+"""Tests for simulation.views.charts: files are written, valid and atomic; edge cases do not crash."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from scipy import stats
 
-from simulation import analysis, charts
+from simulation.study import statistics as analysis
+from simulation.views import charts
 
 SCENARIOS = ("baseline", "regional", "smart_platform")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -92,7 +93,7 @@ def runs() -> pd.DataFrame:
 @pytest.fixture
 def low_dpi(monkeypatch: pytest.MonkeyPatch) -> None:
     """Render at a low resolution where only structure matters (keeps the suite fast)."""
-    monkeypatch.setattr(charts, "DPI", 40)
+    monkeypatch.setattr(charts.style, "DPI", 40)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,13 +111,13 @@ def test_write_all_creates_four_valid_pngs(tmp_path: Path, runs: pd.DataFrame, l
     assert [p.name for p in paths] == names
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temp files left over
     for path in paths:
-        assert_valid_png(path, min_width=8 * charts.DPI, min_height=3 * charts.DPI)
+        assert_valid_png(path, min_width=8 * charts.style.DPI, min_height=3 * charts.style.DPI)
     # Saved at the documented size: 12 inches wide for the multi-panel charts, and at least
     # 3 inches per row of panels, so that the labels stay legible.
     for name in ("differences.png", "means.png", "timeseries.png"):
         width, height = png_size(out / name)
-        assert width == 12 * charts.DPI
-        assert height >= 3 * charts.DPI
+        assert width == 12 * charts.style.DPI
+        assert height >= 3 * charts.style.DPI
 
 
 def test_write_all_skips_missing_inputs(
@@ -130,7 +131,7 @@ def test_write_all_skips_missing_inputs(
         Path(path).touch()
         return Path(path)
 
-    monkeypatch.setattr(charts, "_save", fake_save)
+    monkeypatch.setattr(charts.style, "_save", fake_save)
     comparison = analysis.compare(runs, "baseline", metrics=FEW)
     paths = charts.write_all(tmp_path, comparison, timeseries=None, ranking=pd.DataFrame())
     assert [p.name for p in paths] == saved == ["differences.png", "means.png"]
@@ -160,13 +161,13 @@ def test_single_scenario_skips_difference_chart(tmp_path: Path, low_dpi) -> None
 def test_nan_inputs_do_not_raise(tmp_path: Path, low_dpi, monkeypatch: pytest.MonkeyPatch) -> None:
     # Keep each figure that is saved, to look inside it afterwards.
     figures: dict[str, Figure] = {}
-    real_save = charts._save
+    real_save = charts.style._save
 
     def keeping_save(fig: Figure, path: Path) -> Path:
         figures[Path(path).name] = fig
         return real_save(fig, path)
 
-    monkeypatch.setattr(charts, "_save", keeping_save)
+    monkeypatch.setattr(charts.style, "_save", keeping_save)
     # One replication: every interval is NaN.  One metric entirely missing.
     runs1 = make_runs(n_rep=1)
     runs1["equity_gap"] = np.nan
@@ -241,11 +242,11 @@ def test_difference_markers_are_direction_aware_and_filled_when_significant() ->
 
     days = marker("Mean days to resolve")
     assert days.get_marker() == "s"  # worse
-    assert days.get_markeredgecolor() == charts._WORSE
-    assert days.get_markerfacecolor() == charts._WORSE  # filled: significant
-    cov = marker(charts._panel_title("service_coverage"))
+    assert days.get_markeredgecolor() == charts.style._WORSE
+    assert days.get_markerfacecolor() == charts.style._WORSE  # filled: significant
+    cov = marker(charts.style._panel_title("service_coverage"))
     assert cov.get_marker() == "o"  # better
-    assert cov.get_markeredgecolor() == charts._BETTER
+    assert cov.get_markeredgecolor() == charts.style._BETTER
     assert cov.get_markerfacecolor() == "white"  # hollow: not significant after Holm
 
 
@@ -290,7 +291,7 @@ def test_labels() -> None:
 
 def test_timeseries_band_is_t_interval_of_the_mean() -> None:
     ts = make_timeseries()
-    agg = charts._daily_mean_ci(ts, "needs_met_rate")
+    agg = charts.timeseries._daily_mean_ci(ts, "needs_met_rate")
     row = agg[(agg["scenario"] == "regional") & (agg["day"] == 20)].iloc[0]
     x = ts.loc[(ts["scenario"] == "regional") & (ts["day"] == 20), "needs_met_rate"].to_numpy()
     half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))

@@ -48,8 +48,8 @@ def test_parameters_md_is_up_to_date() -> None:
 
 
 def test_parameters_md_lists_every_parameter_once() -> None:
-    from simulation.params import param_table
     from simulation.scenario import Scenario
+    from simulation.scenario.params import param_table
 
     text = PARAMS.read_text(encoding="utf-8")
     keys = re.findall(r"^\| `([^`]+)` \|", text, flags=re.MULTILINE)

@@ -27,7 +27,8 @@ from conftest import BASELINE, ROOT, SMALL
 
 from simulation import api
 from simulation.cli import main
-from simulation.experiment import (
+from simulation.scenario import ScenarioError
+from simulation.study.runner import (
     RunOutcome,
     RunTask,
     StudyExistsError,
@@ -36,9 +37,8 @@ from simulation.experiment import (
     run_study,
     run_tasks,
 )
-from simulation.scenario import ScenarioError
-from simulation.store import StudyStore, atomic_write_bytes, run_key
-from simulation.sweep import run_sweep
+from simulation.study.store import StudyStore, atomic_write_bytes, run_key
+from simulation.study.sweep import run_sweep
 
 TIMING = ["seconds", "cpu_seconds"]
 SWEEP = f"""\

@@ -14,12 +14,12 @@ import itertools
 import numpy as np
 import pytest
 
-from simulation.analysis import paired_difference
 from simulation.mechanisms import AllianceKind
 from simulation.metrics import run_metrics
 from simulation.model import CityModel
 from simulation.modes import PARAMS, REGISTRY, Mode
 from simulation.scenario import Scenario, ScenarioError, scenario_from_dict
+from simulation.study.statistics import paired_difference
 
 SMALL = {"scale": 0.005, "days": 80}
 MODES = [m.value for m in Mode]

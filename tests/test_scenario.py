@@ -26,7 +26,6 @@ from conftest import (
 )
 
 from simulation import cli
-from simulation.params import param_table
 from simulation.scenario import (
     RUN_SHORTCUTS,
     Scenario,
@@ -37,6 +36,7 @@ from simulation.scenario import (
     scenario_schema,
     scenario_template,
 )
+from simulation.scenario.params import param_table
 
 SCHEMA_PATH = SCENARIOS / "scenario.schema.json"
 

@@ -19,7 +19,7 @@ from conftest import BASELINE, SCENARIOS
 
 from simulation.cli import main
 from simulation.scenario import ScenarioError
-from simulation.sweep import (
+from simulation.study.sweep import (
     SweepParameter,
     design,
     is_sweep_file,

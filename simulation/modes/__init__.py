@@ -8,14 +8,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from simulation.mode_params import (
-    CentralCommunityParams,
-    CrossDomainParams,
-    DualReportingParams,
-    RedCommercialStreetParams,
-    RegionalParams,
-    SmartPlatformParams,
-)
 from simulation.modes.base import ModePolicy, Structure
 from simulation.modes.central_community import CentralCommunity
 from simulation.modes.cross_domain import CrossDomain
@@ -23,6 +15,14 @@ from simulation.modes.dual_reporting import DualReporting
 from simulation.modes.red_commercial_street import RedCommercialStreet
 from simulation.modes.regional import Regional
 from simulation.modes.smart_platform import SmartPlatform
+from simulation.scenario.mode_params import (
+    CentralCommunityParams,
+    CrossDomainParams,
+    DualReportingParams,
+    RedCommercialStreetParams,
+    RegionalParams,
+    SmartPlatformParams,
+)
 
 __all__ = ["PARAMS", "REGISTRY", "Mode", "ModePolicy", "Structure"]
 

@@ -2,7 +2,7 @@
 
 A *run* is one scenario with one seed. Replication r of every scenario in a study uses the
 seed `base_seed + r`, so scenarios are compared on common random numbers (paired). A *study*
-is a set of runs written to one folder by `simulation.store.StudyStore`.
+is a set of runs written to one folder by `simulation.study.store.StudyStore`.
 
 Executors (all give the same rows for the same tasks, since a run depends only on its task and
 rows are sorted when they are consolidated; only the timing columns `seconds` and
@@ -46,9 +46,9 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from simulation.params import ParamError
 from simulation.scenario import Scenario, ScenarioError, scenario_files
-from simulation.store import FORMAT_VERSION, StudyStore, run_key
+from simulation.scenario.params import ParamError
+from simulation.study.store import FORMAT_VERSION, StudyStore, run_key
 
 __all__ = [
     "RunOutcome",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simulation.params import param
+from simulation.scenario.params import param
 
 __all__ = [
     "CentralCommunityParams",

@@ -43,13 +43,20 @@ def param(
     hi: float | None = None,
     lo_open: bool = False,
     choices: tuple[str, ...] | None = None,
+    plausible: tuple[float, float] | None = None,
+    distribution: str = "uniform",
 ) -> Any:
     """A scalar parameter with its default, bounds (inclusive unless `lo_open`) and source.
 
     `source` is a calibration.md row (e.g. "calibration A") or "assumption: why".
+    `plausible` is the range an uncertain value (every "assumption", and sourced values whose
+    source is loose) may take, with the `distribution` draws come from ("uniform" over the
+    range unless said otherwise); the reason for the range belongs in `source`.
     """
     meta = {"doc": doc, "source": source, "lo": lo, "hi": hi, "lo_open": lo_open}
     meta["choices"] = choices
+    meta["plausible"] = plausible
+    meta["distribution"] = distribution
     return field(default=default, metadata=meta)
 
 

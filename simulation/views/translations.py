@@ -44,7 +44,10 @@ TERMS: dict[str, dict[str, str]] = {
     "metric.mean_days_to_resolve": {"en": "mean days to resolve", "zh": "平均解决天数"},
     "metric.party_org_coverage": {"en": "party-organisation coverage", "zh": "党组织覆盖率"},
     "metric.equity_gap": {"en": "equity gap", "zh": "强弱社区差距"},
-    "metric.hours_per_resolved": {"en": "hours per resolved problem", "zh": "每解决一个问题所用工时"},
+    "metric.hours_per_resolved": {
+        "en": "hours per resolved problem",
+        "zh": "每解决一个问题所用工时",
+    },
     "metric.problems_open": {"en": "open problems", "zh": "未解决问题数"},
 }
 

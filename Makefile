@@ -6,7 +6,7 @@ SCENARIOS := scenarios/baseline.toml scenarios/regional.toml scenarios/cross_dom
 	scenarios/central_community.toml scenarios/dual_reporting.toml \
 	scenarios/red_commercial_street.toml scenarios/smart_platform.toml scenarios/chifeng_2018.toml
 
-.PHONY: main test quick-test lint setup full-city
+.PHONY: main test quick-test lint setup full-city regression
 
 setup:
 	@scripts/bootstrap.sh
@@ -27,3 +27,7 @@ quick-test: setup
 ## The main job on the full city (about two million residents).
 full-city: setup
 	.venv/bin/simulation compare $(SCENARIOS) --scale 1 --replications $(REPLICATIONS)
+
+## Regenerate the committed regression baselines (only when results change on purpose).
+regression: setup
+	.venv/bin/python scripts/regression.py --write

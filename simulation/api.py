@@ -150,6 +150,7 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     replications: int = 0
+    costs: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """The terminal table: means with 95 % CIs, paired differences, ranking, warnings."""
@@ -160,6 +161,8 @@ class Comparison:
             lines.append(
                 f"  {row.scenario:<24} {row.p_best:6.1%}   mean {row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}]"
             )
+        if self.costs is not None:
+            lines.extend(["", analysis.cost_table(self.costs)])
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -251,6 +254,10 @@ def compare(
         )
     atomic_write_bytes(folder / "comparison.csv", table.to_csv(index=False).encode())
     atomic_write_bytes(folder / "ranking.csv", ranking.to_csv(index=False).encode())
+    cost = None
+    if not runs.empty and all(c in runs for c in ("hours_total", "cost_yuan", "needs_met_total")):
+        cost = analysis.costs(runs, base_name)
+        atomic_write_bytes(folder / "costs.csv", cost.to_csv(index=False).encode())
     written: list[Path] = []
     if charts and not runs.empty:
         from simulation.views import charts as charts_mod
@@ -258,7 +265,7 @@ def compare(
         written = charts_mod.write_all(
             folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
         )
-    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps)
+    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps, cost)
 
 
 def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:

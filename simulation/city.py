@@ -5,13 +5,18 @@ Covasim store people): communities, units, members, residents. The Mesa agents o
 `simulation.agents` are thin views on these arrays, so Mesa's tools can read them while the
 daily processes stay vectorised.
 
-Defaults come from the scenario (each cites calibration.md or says "assumption"). `scale`
-shrinks residents and everything proportional to them (staff hours, members, the hours units
-give); the counts of streets, communities, organisations and alliances stay as in the city, so
-those structure counts are the same at every scale (`n_residents`, `n_members` and
-`n_members_reporting` scale). Small scales make community queues lumpy (a problem's hours are
-not scaled, a community's staff hours are), so results drift slightly below scale 0.05;
-docs/ODD.md quantifies it.
+Defaults come from the scenario (each cites calibration.md or says "assumption").
+
+**Scale samples whole communities.** At `scale` s < 1 the city is built in full (every street,
+community, organisation, member and alliance keeps its full-city count), and a stratified
+sample of round(s x communities) whole communities is *simulated*: only they get residents and
+problems, at full density. A simulated community therefore has the staff, grids, members and
+queue of the real one, so its waits are those of the full city; thinning residents instead
+would leave each community a fraction of a worker and make queues lumpy (docs/ODD.md,
+"Scales"). The sample is systematic over communities ordered by strength, from a random start
+(stream `city.sample`), so strong and weak communities are represented in proportion. What the
+whole city shares, agencies' hours for escalations, is scaled by the simulated share of
+residents (`sample_share`), so each problem meets the same load as at full scale.
 """
 
 from __future__ import annotations
@@ -85,9 +90,11 @@ class City:
     community_street: np.ndarray  # (K,) int32
     community_strength: np.ndarray  # (K,) float64 in [0, 1]
     community_type: np.ndarray  # (K,) int8: 0 old, 1 ordinary, 2 strong
-    community_residents: np.ndarray  # (K,) int64 (scaled)
+    community_residents: np.ndarray  # (K,) int64 simulated residents (0 if not simulated)
+    community_population: np.ndarray  # (K,) int64 residents at full scale
+    simulated: np.ndarray  # (K,) bool: the community is in the simulated sample
     community_grids: np.ndarray  # (K,) int32
-    community_staff_hours: np.ndarray  # (K,) hours per day for residents' problems (scaled)
+    community_staff_hours: np.ndarray  # (K,) staff hours per day for residents' problems
     community_member_hours: np.ndarray  # (K,) volunteer hours per day of community members
     grid_staffing: np.ndarray  # (K,) in [0, 1]
     competence: np.ndarray  # (K, C) own competence
@@ -113,6 +120,10 @@ class City:
     resident_elderly: np.ndarray  # (N,) bool
     resident_digital: np.ndarray  # (N,) bool
     scale: float
+    sample_share: float  # simulated residents / all residents (1 at full scale)
+    # agencies' departments (one per category: the agencies whose primary category it is)
+    department_competence: np.ndarray  # (C,) best competence among the department's agencies
+    department_hours: np.ndarray  # (C,) hours per day for escalations, for the simulated sample
 
     @property
     def n_communities(self) -> int:
@@ -159,8 +170,24 @@ def _split(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     return base + floor
 
 
+def sample_communities(strength: np.ndarray, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """Which communities are simulated at `scale`: all at 1; otherwise round(scale * K) (at least
+    one), a systematic sample over communities ordered by strength from a random start."""
+    K = strength.size
+    u = rng.random()  # drawn at every scale, so the stream's use does not depend on it
+    n = max(1, round(scale * K))
+    out = np.zeros(K, dtype=bool)
+    if n >= K:
+        out[:] = True
+        return out
+    order = np.argsort(strength, kind="stable")
+    step = K / n
+    out[order[np.floor(u * step + step * np.arange(n)).astype(np.int64)]] = True
+    return out
+
+
 def build_city(s: Scenario, streams: RandomStreams) -> City:
-    """Build the city of scenario `s` with the `city` random stream."""
+    """Build the city of scenario `s` with the `city` random stream (sample: `city.sample`)."""
     rng = streams.generator("city")
     c = s.city
     K, S, C = c.n_communities, c.n_streets, N_CATEGORIES
@@ -183,14 +210,16 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
     sigma = np.sqrt(np.log1p(c.community_size_cv**2))
     size_w = rng.lognormal(-0.5 * sigma**2, sigma, K)
     full_pop = _split(c.residents, size_w, 1)
-    n_res = round(c.residents * scale)
-    pop = _split(n_res, size_w, 1)
+    simulated = sample_communities(strength, scale, streams.generator("city.sample"))
+    pop = np.where(simulated, full_pop, 0)
+    n_res = int(pop.sum())
+    sample_share = n_res / max(int(full_pop.sum()), 1)
     grids = np.maximum(1, np.round(full_pop / c.residents_per_grid)).astype(np.int32)
 
     # Staff: stronger communities are better staffed; mean per 10k residents as given.
     staff_w = 0.6 + 0.8 * strength
-    staff_w = staff_w / np.average(staff_w, weights=pop)
-    staff_hours = c.staff_per_10k * pop / 10_000.0 * staff_w * c.staff_hours_per_day
+    staff_w = staff_w / np.average(staff_w, weights=full_pop)
+    staff_hours = c.staff_per_10k * full_pop / 10_000.0 * staff_w * c.staff_hours_per_day
     grid_staffing = (
         s.service.grid_staffing_weak
         + (s.service.grid_staffing_strong - s.service.grid_staffing_weak) * strength
@@ -234,7 +263,7 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
 
     # Locations: city agencies sit in the central streets (the first third, assumption),
     # everything else anywhere, more often in bigger communities.
-    pop_w = pop / pop.sum()
+    pop_w = full_pop / full_pop.sum()
     location = rng.choice(K, size=U, p=pop_w).astype(np.int32)
     central = np.flatnonzero(community_street < max(1, S // 3))
     city_ag = np.flatnonzero(kind == UnitKind.CITY_AGENCY)
@@ -288,7 +317,7 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
 
     # Members employed by agencies (agents) and members counted in covered units.
     unit_members = np.zeros(U, dtype=np.int32)
-    n_agency_members = round(c.agency_members * scale)
+    n_agency_members = c.agency_members
     if agencies.size and n_agency_members:
         agency_size = rng.lognormal(0.0, 0.6, agencies.size)
         unit_members[agencies] = _split(n_agency_members, agency_size, 0)
@@ -304,7 +333,7 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
         primary[employer] if employer.size else np.zeros(0, dtype=np.int8),
         rng.choice(C, size=employer.size, p=shares),
     ).astype(np.int8)
-    n_comm_members = round(c.community_member_share * n_res)
+    n_comm_members = round(c.community_member_share * int(full_pop.sum()))
     home_c = rng.choice(K, size=n_comm_members, p=pop_w).astype(np.int32)
     skill_c = rng.choice(C, size=n_comm_members, p=shares).astype(np.int8)
     member_kind = np.concatenate(
@@ -315,7 +344,19 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
     member_skill = np.concatenate([skill_a, skill_c])
     comm_member_hours = np.bincount(home_c, minlength=K) * c.community_member_hours_per_month / 30.0
 
-    # Residents: one row each, sorted by community.
+    # Departments: agencies of one primary category handle that category's escalations with
+    # the hours their people give to community problems (the city's, scaled to the sample).
+    dept = primary[agencies].astype(np.int64)
+    department_competence = np.zeros(C)
+    if agencies.size:
+        np.maximum.at(department_competence, dept, resources[agencies, dept])
+    department_hours = (
+        np.bincount(dept, weights=unit_members[agencies], minlength=C)
+        * s.service.agency_hours_per_member_day
+        * sample_share
+    )
+
+    # Residents (simulated communities only): one row each, sorted by community.
     res_comm = np.repeat(np.arange(K, dtype=np.int32), pop)
     grid_offset = np.concatenate([[0], np.cumsum(grids)[:-1]])
     within = np.arange(n_res) - np.repeat(np.cumsum(pop) - pop, pop)
@@ -332,6 +373,8 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
         community_strength=strength,
         community_type=ctype,
         community_residents=pop,
+        community_population=full_pop,
+        simulated=simulated,
         community_grids=grids,
         community_staff_hours=staff_hours,
         community_member_hours=comm_member_hours,
@@ -355,4 +398,7 @@ def build_city(s: Scenario, streams: RandomStreams) -> City:
         resident_elderly=elderly,
         resident_digital=digital,
         scale=scale,
+        sample_share=sample_share,
+        department_competence=department_competence,
+        department_hours=department_hours,
     )

@@ -89,11 +89,11 @@ class AllianceBook:
         self.gated: list[bool] = []
         self.strength_of: list[float] = []
         self.forced_of: list[bool] = []
-        self.local_of: list[int] = []
-        self._per_kind: dict[int, int] = {}
+        self.key_of: list[int] = []
         self._p = _Pending()
         self.frozen = False
         self.hours_spent_today = 0.0
+        self.yuan_today = 0.0
 
     # ------------------------------------------------------------------ set-up
     def add(
@@ -108,11 +108,15 @@ class AllianceBook:
         hours: tuple[np.ndarray, np.ndarray] | None = None,
         meeting_gated: bool = False,
         forced: bool = False,
+        key: int,
     ) -> int:
         """File an alliance application; returns its index.
 
-        `resources` is (communities, categories, x) with x = -ln(1 - competence) at full tie;
-        `hours` is (communities, hours per day at full tie).
+        `key` is the alliance's stable identity within its kind (its community, street,
+        district or lead community): the approval and review draws are keyed by it, so the
+        same alliance meets the same luck whatever else is filed (common random numbers
+        across coverage levels). `resources` is (communities, categories, x) with
+        x = -ln(1 - competence) at full tie; `hours` is (communities, hours per day at full tie).
         """
         assert not self.frozen, "alliances are filed during set-up"
         a = len(self.kind)
@@ -123,10 +127,9 @@ class AllianceBook:
         self.gated.append(meeting_gated)
         self.strength_of.append(float(strength))
         self.forced_of.append(forced)
-        # Index within its kind: keys the approval draws, so alliances of one mode never
-        # shift the draws of another's.
-        self.local_of.append(self._per_kind.get(kind, 0))
-        self._per_kind[kind] = self.local_of[-1] + 1
+        if key < 0:
+            raise ValueError(f"alliance key must be >= 0, got {key}")
+        self.key_of.append(int(key))
         if resources is not None:
             ks, cs, xs = (np.asarray(v) for v in resources)
             self._p.res_alliance.append(np.full(ks.size, a, dtype=np.int64))
@@ -150,7 +153,11 @@ class AllianceBook:
         self.strength = np.asarray(self.strength_of, dtype=np.float64)
         self.forced = np.asarray(self.forced_of, dtype=bool)
         self.gated_arr = np.asarray(self.gated, dtype=bool)
-        self.local = np.asarray(self.local_of, dtype=np.int64)
+        self.key = np.asarray(self.key_of, dtype=np.int64)
+        for kind in np.unique(self.kind_arr):
+            keys = self.key[self.kind_arr == kind]
+            if np.unique(keys).size != keys.size:
+                raise ValueError(f"two alliances of kind {kind} share a key")
         self.status = np.full(n, PENDING, dtype=np.int8)
         self.apply_day = np.zeros(n, dtype=np.int64)
         self.applications = np.zeros(n, dtype=np.int64)
@@ -240,19 +247,26 @@ class AllianceBook:
         return out
 
     # ------------------------------------------------------------------ the daily rules
-    def step(self, day: int, scale: float) -> None:
-        """Apply mechanisms 1, 3, 5, 6 and 7 for `day` (mechanism 2 is `next_meeting`)."""
+    def step(self, day: int) -> None:
+        """Apply mechanisms 1, 3, 5, 6 and 7 for `day` (mechanism 2 is `next_meeting`).
+
+        `hours_spent_today` and `yuan_today` are the whole city's member hours and money
+        disbursed today (budgets, funding) for the alliances' own work.
+        """
         self.hours_spent_today = 0.0
+        self.yuan_today = 0.0
         if not self.n:
             return
         m = self.m
-        self._approve(day, scale)
+        self._approve(day)
         active = self.status == ACTIVE
         self.tie[active] *= 1.0 - m.tie_decay_per_day
         since = day - self.approve_day
         # yearly budget renewal (mechanism 5)
         renew = active & (since > 0) & (since % 365 == 0)
-        self.budget[renew] += self._yearly_budget(renew)
+        money = self._yearly_budget(renew)
+        self.budget[renew] += money
+        self.yuan_today += float(money.sum())
         if m.joint_activities:
             for interval, gain in (
                 (m.visit_interval_days, m.tie_gain_visit),
@@ -260,20 +274,23 @@ class AllianceBook:
                 (m.evaluation_interval_days, m.tie_gain_evaluation),
             ):
                 due = active & (since > 0) & (since % interval == 0)
-                self._activity(due, gain, scale)
+                self._activity(due, gain)
         if day % m.assessment_interval_days == 0:
             idx = np.flatnonzero(active)
             self.score[idx] = self.tie[idx]
         if day % m.review_interval_days == 0:
-            self._review(active, day, scale)
+            self._review(active, day)
 
     def _yearly_budget(self, mask: np.ndarray) -> np.ndarray:
+        """A year's money for the alliances of `mask`, times their mode's strength (like every
+        amount an alliance spends: strength scales the whole alliance, money included)."""
         m = self.m
-        return (
+        per = (
             m.budget_upper_yuan + m.budget_member_yuan * self.n_orgs[mask] + m.budget_party_fee_yuan
         )
+        return per * self.strength[mask]
 
-    def _approve(self, day: int, scale: float) -> None:
+    def _approve(self, day: int) -> None:
         m = self.m
         due = np.flatnonzero((self.status == PENDING) & (self.apply_day + m.approval_days <= day))
         if not due.size:
@@ -282,9 +299,7 @@ class AllianceBook:
         for kind in np.unique(self.kind_arr[due]):
             sel = self.kind_arr[due] == kind
             ids = due[sel]
-            u[sel] = self.streams.uniform(
-                f"approval.{kind}", self.local[ids], self.applications[ids]
-            )
+            u[sel] = self.streams.uniform(f"approval.{kind}", self.key[ids], self.applications[ids])
         ok = due[u < m.approval_prob]
         again = due[u >= m.approval_prob]
         self.applications[again] += 1
@@ -298,28 +313,29 @@ class AllianceBook:
         mask = np.zeros(self.n, dtype=bool)
         mask[ok] = True
         self.budget[ok] = self._yearly_budget(mask)
+        self.yuan_today += float(self.budget[ok].sum())
         if self.s.principles.party_building_first and m.joint_activities:
-            self._activity(mask, m.tie_gain_launch, scale)
-            self._activity(mask, m.tie_gain_lecture, scale)
+            self._activity(mask, m.tie_gain_launch)
+            self._activity(mask, m.tie_gain_lecture)
 
-    def _activity(self, mask: np.ndarray, gain: float, scale: float) -> None:
+    def _activity(self, mask: np.ndarray, gain: float) -> None:
         """Hold one joint activity in each alliance of `mask` that can pay for it."""
         if not mask.any():
             return
         m = self.m
-        can = mask & (self.budget >= m.activity_cost_yuan)
+        price = m.activity_cost_yuan * self.strength
+        can = mask & (self.budget >= price)
         self.skipped += mask & ~can
         if not can.any():
             return
         factor = np.where(self.forced, self.s.principles.forced_tie_gain_factor, 1.0)
         self.tie[can] += gain * factor[can] * (1.0 - self.tie[can])
-        self.budget[can] -= m.activity_cost_yuan
+        self.budget[can] -= price[can]
         self.activities[can] += 1
-        # Member hours scale with the simulated population so per-resident effort is scale-free.
-        hours = m.activity_hours_per_org * self.n_orgs[can] * self.strength[can] * scale
+        hours = m.activity_hours_per_org * self.n_orgs[can] * self.strength[can]
         self.hours_spent_today += float(hours.sum())
 
-    def _review(self, active: np.ndarray, day: int, scale: float) -> None:
+    def _review(self, active: np.ndarray, day: int) -> None:
         """Mechanism 7: rectify the weakest alliances and fund the strongest, within each kind.
 
         Ranked within each kind (the level above reviews each kind of alliance), so one mode's
@@ -328,13 +344,11 @@ class AllianceBook:
         review), not by filing order.
         """
         for kind in np.unique(self.kind_arr[active]):
-            self._review_kind(
-                np.flatnonzero(active & (self.kind_arr == kind)), int(kind), day, scale
-            )
+            self._review_kind(np.flatnonzero(active & (self.kind_arr == kind)), int(kind), day)
 
-    def _review_kind(self, idx: np.ndarray, kind: int, day: int, scale: float) -> None:
+    def _review_kind(self, idx: np.ndarray, kind: int, day: int) -> None:
         m = self.m
-        u = self.streams.uniform(f"review.{kind}", self.local[idx], day // m.review_interval_days)
+        u = self.streams.uniform(f"review.{kind}", self.key[idx], day // m.review_interval_days)
         order = idx[np.lexsort((u, self.tie[idx]))]
         n_rect = int(np.floor(m.rectify_share * idx.size))
         n_fund = int(np.floor(m.fund_share * idx.size))
@@ -343,7 +357,9 @@ class AllianceBook:
         self.tie[weak] += m.rectify_tie_boost * (1.0 - self.tie[weak])
         self.rectified[weak] += 1
         self.hours_spent_today += float(
-            (m.activity_hours_per_org * self.n_orgs[weak] * self.strength[weak] * scale).sum()
+            (m.activity_hours_per_org * self.n_orgs[weak] * self.strength[weak]).sum()
         )
-        self.budget[strong] += m.funding_bonus_yuan
+        bonus = m.funding_bonus_yuan * self.strength[strong]
+        self.budget[strong] += bonus
+        self.yuan_today += float(bonus.sum())
         self.funded[strong] += 1

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from simulation.model import CityModel
 
 __all__ = [
+    "COST_COLUMNS",
     "COUNT_COLUMNS",
     "DAILY_COLUMNS",
     "EXTRA_METRICS",
@@ -48,6 +49,11 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "problems_open",
     "problems_expired",
 )
+#: What a run costs over its whole horizon, for the whole city (the simulated sample's hours
+#: divided by its share of residents): hours spent by staff, members, units and agencies on
+#: residents' problems and on the alliances' own work; money disbursed (alliance budgets and
+#: funding, platform, stations); and needs met (problems resolved), for cost per extra need met.
+COST_COLUMNS: tuple[str, ...] = ("hours_total", "cost_yuan", "needs_met_total")
 EXTRA_METRICS: tuple[str, ...] = (
     "escalation_share",
     "refusal_share",
@@ -121,6 +127,9 @@ def run_metrics(model: CityModel) -> dict[str, float]:
         "problems_expired": int((post & (svc.status > RESOLVED)).sum()),
         "escalation_share": _ratio((cohort & svc.escalated).sum(), n_known),
         "refusal_share": _ratio((cohort & (svc.attempts > 0)).sum(), n_known),
+        "hours_total": float(svc.c_hours[1 : now + 1].sum()) / model.city.sample_share,
+        "cost_yuan": float(svc.c_cost[1 : now + 1].sum()),
+        "needs_met_total": float((resolved & (a <= now)).sum()) / model.city.sample_share,
     }
     ch = svc.channel[cohort & known]
     counts = np.bincount(ch, minlength=len(CHANNELS)) if ch.size else np.zeros(len(CHANNELS))

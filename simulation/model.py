@@ -150,9 +150,12 @@ class CityModel(mesa.Model):
             )
         self.day += 1
         day = self.day
-        self.alliances.step(day, self.city.scale)
+        self.alliances.step(day)
         levers = Levers(self.city.n_communities)
-        levers.extra_hours_spent = self.alliances.hours_spent_today
+        # The alliances' own hours are the whole city's; the service counts the simulated
+        # sample's hours, so they enter in the sample's share (metrics scale totals back up).
+        levers.extra_hours_spent = self.alliances.hours_spent_today * self.city.sample_share
+        levers.cost_yuan = self.alliances.yuan_today
         for mode in self.modes:
             mode.contribute(self, day, levers)
         self.service.step(day, levers)

@@ -8,11 +8,20 @@ otherwise it is escalated to the street and on to the competent agency, which ma
 raises trust and expiry lowers it, and trust drives reporting, so demand rises with
 responsiveness (calibration G2).
 
-Integration modes never touch this code. They act only through `Levers`, a set of arrays the
-model rebuilds every day: extra competence of the community itself, competence of alliance
-partners who take problems on (at once or at the next joint meeting), extra hours, extra
-reporting and discovery hazards, fewer refusals, direct routing and faster workflows. A mode at zero strength adds exact zeros (or multiplies by exact
-ones), which is why it reproduces the baseline bit for bit.
+Everyone who takes on work spends hours from a finite pool, refilled daily and carried over
+for at most `service.bank_days` days: a community's staff and members (its queue), each
+department of agencies (escalations: a problem beyond the department's competence, or arriving
+when its hours are spent, is sent back), and every outside organisation a mode brings in (an
+`Offer`: alliance partners, a centre's lent staff, a service station, a paired agency, a skills
+team). A problem an offer could solve is handed to it only while the offer has hours left;
+otherwise it goes on by the normal route. So every effect of a mode is bounded by hours someone
+gives, and an offer with no hours resolves nothing.
+
+Integration modes never touch this code. They act only through `Levers`, rebuilt every day:
+offers, hours added to or lent from communities' pools, extra reporting and discovery hazards,
+a probability of direct routing, and a factor on hours per problem. A mode at zero strength
+adds exact zeros (or multiplies by exact ones), which is why it reproduces the baseline bit for
+bit.
 
 Every random decision about a problem uses a counter-based uniform keyed by the problem's id
 (see `simulation.rng`), and the year's problems are drawn before the first day from streams no
@@ -34,7 +43,7 @@ from simulation.rng import RandomStreams
 if TYPE_CHECKING:
     from simulation.scenario import Scenario
 
-__all__ = ["CHANNELS", "ROUTES", "STATUS", "Levers", "ServiceProcess"]
+__all__ = ["CHANNELS", "ROUTES", "STATUS", "Levers", "Offer", "ServiceProcess"]
 
 HIDDEN, QUEUED, ESCALATED, HANDLING, RESOLVED, EXPIRED = range(6)
 STATUS = ("hidden", "queued", "escalated", "handling", "resolved", "expired")
@@ -48,34 +57,48 @@ _NEVER = np.iinfo(np.int32).max
 
 
 @dataclass
+class Offer:
+    """Hours and competence an outside organisation puts at communities' disposal today.
+
+    `hours` per day is (K,) for organisations that take any category they are competent in, or
+    (K, C) for per-category teams. Unused hours are banked under `name` (a stable name per
+    mode and kind of organisation) like a community's own. `gated` offers take problems on only
+    at the next joint meeting (`Levers.next_meeting`).
+    """
+
+    name: str
+    competence: np.ndarray
+    hours: np.ndarray
+    gated: bool = False
+
+
+@dataclass
 class Levers:
     """What the integration modes can change, rebuilt every day (neutral values = baseline)."""
 
     n_communities: int
     resource_adds: list[np.ndarray] = field(default_factory=list)
-    partner_adds: list[np.ndarray] = field(default_factory=list)
-    meeting_adds: list[np.ndarray] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
     next_meeting: np.ndarray = field(init=False)
     hours_add: np.ndarray = field(init=False)
-    report_station: np.ndarray = field(init=False)
     report_platform_digital: np.ndarray = field(init=False)
     discovery_members: np.ndarray = field(init=False)
     discovery_shared: np.ndarray = field(init=False)
-    refusal_factor: np.ndarray = field(init=False)
+    discovery_station: np.ndarray = field(init=False)
     direct_routing: np.ndarray = field(init=False)
     hours_factor: np.ndarray = field(init=False)
     extra_hours_spent: float = 0.0
+    cost_yuan: float = 0.0
 
     def __post_init__(self) -> None:
         K = self.n_communities
         self.next_meeting = np.full(K, _NEVER, dtype=np.int64)
         self.hours_add = np.zeros(K)
-        self.report_station = np.zeros(K)
         self.report_platform_digital = np.zeros(K)
         self.discovery_members = np.zeros(K)
         self.discovery_shared = np.zeros(K)
-        self.refusal_factor = np.ones((K, N_CATEGORIES))
-        self.direct_routing = np.zeros(K, dtype=bool)
+        self.discovery_station = np.zeros(K)
+        self.direct_routing = np.zeros(K)
         self.hours_factor = np.ones(K)
 
 
@@ -119,10 +142,10 @@ class ServiceProcess:
         self._rep_memory = np.maximum(
             scenario.trust.reputation_memory_days * per_day * city.community_residents, 1e-9
         )
-        # community capacity
+        # hours banks: communities, agencies' departments, and outside organisations (offers)
         self.bank = np.zeros(K)
-        max_hours = scenario.demand.hours_base + scenario.demand.hours_per_difficulty
-        self._bank_floor = max_hours
+        self.dept_bank = np.zeros(N_CATEGORIES)
+        self.offer_banks: dict[str, np.ndarray] = {}
         # daily counters (index = day, 0 unused)
         d = self.days + 1
         self.c_arisen = np.zeros(d, dtype=np.int64)
@@ -135,6 +158,7 @@ class ServiceProcess:
         self.c_open = np.zeros(d, dtype=np.int64)
         self.c_escalations = np.zeros(d, dtype=np.int64)
         self.c_refusals = np.zeros(d, dtype=np.int64)
+        self.c_cost = np.zeros(d)
         self.resolved_by_community = np.zeros(K, dtype=np.int64)
         self.expired_by_community = np.zeros(K, dtype=np.int64)
         self._hours_today = 0.0
@@ -209,6 +233,8 @@ class ServiceProcess:
         s, city = self.s, self.city
         svc = s.service
         self._hours_today = lv.extra_hours_spent
+        self.c_cost[day] = lv.cost_yuan
+        self._refill(lv)
         lo, hi = self.day_start[day], self.day_start[day + 1]
         new = np.arange(lo, hi, dtype=np.int64)
         self.active = np.concatenate([self.active, new])
@@ -225,8 +251,10 @@ class ServiceProcess:
             eff = (1.0 - w) * self.trust[res] + w * self.reputation[k]
             h_report = svc.report_hazard * eff
             h_platform = lv.report_platform_digital[k] * self.digital[hid] * eff
-            h_station = lv.report_station[k] * eff
-            h_grid = svc.grid_discovery_hazard * city.grid_staffing[k] + lv.discovery_shared[k]
+            h_station = lv.discovery_station[k]
+            h_grid = np.maximum(
+                svc.grid_discovery_hazard * city.grid_staffing[k] + lv.discovery_shared[k], 0.0
+            )
             h_member = lv.discovery_members[k]
             total = h_report + h_grid + h_member + h_platform + h_station
             self.cum_hazard[hid] += total
@@ -264,58 +292,101 @@ class ServiceProcess:
         self._expire_and_learn(day)
         self.c_hours[day] = self._hours_today
 
-    def _intake(self, ids: np.ndarray, day: int, lv: Levers) -> None:
-        """Route newly known problems by the competence reachable for their category.
+    def _refill(self, lv: Levers) -> None:
+        """Add today's hours to every bank, each capped at (1 + bank_days) days of its hours."""
+        keep = 1.0 + self.s.service.bank_days
+        pool = np.maximum(
+            self.city.community_staff_hours + self.city.community_member_hours + lv.hours_add, 0.0
+        )
+        self.bank = np.minimum(self.bank + pool, keep * pool)
+        dept = self.city.department_hours
+        self.dept_bank = np.minimum(self.dept_bank + dept, keep * dept)
+        for offer in lv.offers:
+            hours = np.maximum(offer.hours, 0.0)
+            bank = self.offer_banks.get(offer.name)
+            if bank is None or bank.shape != hours.shape:
+                bank = np.zeros_like(hours)
+            self.offer_banks[offer.name] = np.minimum(bank + hours, keep * hours)
 
-        In order: the community's own (with what modes add to it) -> the community queue; an
-        alliance partner's, now or at the next joint meeting (when that is faster than the
-        siloed route and leaves time before the resolution limit) -> handed to that partner; otherwise escalation to the street (or, with
-        direct routing, straight to the agency when the street could not solve it).
+    @staticmethod
+    def _take(bank: np.ndarray, cell: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """First come, first served within each bank cell: which of the problems (given in
+        arrival order) the cell's hours cover; their hours are taken from `bank` (in place)."""
+        take = np.zeros(cell.size, dtype=bool)
+        if not cell.size:
+            return take
+        order = np.argsort(cell, kind="stable")
+        cs, nd = cell[order], need[order]
+        total = np.cumsum(nd)
+        starts = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1]])
+        before = np.repeat(total[starts] - nd[starts], np.diff(np.r_[starts, cs.size]))
+        ok = (total - before) <= bank[cs]
+        take[order[ok]] = True
+        bank -= np.bincount(cs[ok], weights=nd[ok], minlength=bank.size)
+        return take
+
+    def _intake(self, ids: np.ndarray, day: int, lv: Levers) -> None:
+        """Route newly known problems by the competence and hours reachable for them.
+
+        In order: the community's own competence -> its queue; else each offer that could
+        solve the problem and still has the hours (offers acting at once first, then those
+        acting at the next joint meeting when that beats the siloed route and leaves time
+        before the resolution limit) -> handed to it, its hours spent; otherwise escalation to
+        the street (or, with direct routing, straight to the agencies when the street could
+        not solve it).
         """
+        city, svc = self.city, self.s.service
         k = self.community[ids]
         c = self.category[ids]
         d = self.difficulty[ids]
-        local = _union(self.city.competence, lv.resource_adds)
-        partner = _union(local, lv.partner_adds) if lv.partner_adds else local
-        meeting = _union(partner, lv.meeting_adds) if lv.meeting_adds else partner
+        local = _union(city.competence, lv.resource_adds) if lv.resource_adds else city.competence
         at_home = d < local[k, c]
-        now = ~at_home & (d < partner[k, c])
-        later = ~at_home & ~now & (d < meeting[k, c])
-        if later.any():
-            # Waiting for the meeting is chosen only when it beats the siloed route — the street
-            # cannot solve the problem (a street that can solves it on arrival, sooner than any
-            # meeting plus handling) — and when the meeting plus the usual handling time comes
-            # before the problem's resolution limit: nobody parks a problem past its deadline.
-            street_ok = d < self.city.street_competence[self.city.community_street[k], c]
-            left = self.limit - (day - self.arise_day[ids])
-            in_time = (lv.next_meeting[k] - day) + self.s.service.agency_handling_days <= left
-            later &= ~street_ok & in_time
         q = ids[at_home]
         self.status[q] = QUEUED
         self.due[q] = day
-        handed = now | later
-        if handed.any():
-            h = ids[handed]
-            start = np.where(later[handed], lv.next_meeting[k[handed]], day)
-            self.status[h] = HANDLING
-            self.route[h] = R_PARTNER
-            self.due[h] = start + self._delay(h, self.s.service.agency_handling_days, 5)
-        esc_mask = ~(at_home | handed)
-        esc = ids[esc_mask]
+        rest = ~at_home
+        street_ok = d < city.street_competence[city.community_street[k], c]
+        if lv.offers and rest.any():
+            need = self.hours[ids] * lv.hours_factor[k]
+            for offer in sorted(lv.offers, key=lambda o: o.gated):
+                comp = _union(local, [offer.competence])
+                cand = rest & (d < comp[k, c])
+                if offer.gated and cand.any():
+                    # Waiting for the meeting only when it beats the siloed route (the street
+                    # cannot solve it) and the meeting plus the usual handling time comes
+                    # before the problem's limit: nobody parks a problem past its deadline.
+                    left = self.limit - (day - self.arise_day[ids])
+                    in_time = (lv.next_meeting[k] - day) + svc.agency_handling_days <= left
+                    cand &= ~street_ok & in_time
+                idx = np.flatnonzero(cand)
+                if not idx.size:
+                    continue
+                bank = self.offer_banks[offer.name]
+                cell = k[idx] if bank.ndim == 1 else k[idx] * N_CATEGORIES + c[idx]
+                flat = bank.reshape(-1)
+                got = idx[self._take(flat, cell, need[idx])]
+                if not got.size:
+                    continue
+                h = ids[got]
+                start = lv.next_meeting[k[got]] if offer.gated else day
+                self.status[h] = HANDLING
+                self.route[h] = R_PARTNER
+                self.due[h] = start + self._delay(h, svc.agency_handling_days, 5)
+                self._hours_today += float(need[got].sum())
+                rest[got] = False
+        esc = ids[rest]
         if esc.size:
             # Direct routing sends a problem to the competent level at once: the street when
-            # it can solve it, otherwise the agency (skipping the street's forwarding).
-            ke, ce = k[esc_mask], c[esc_mask]
-            street_ok = (
-                d[esc_mask] < self.city.street_competence[self.city.community_street[ke], ce]
-            )
-            direct = lv.direct_routing[ke] & ~street_ok
+            # it can solve it, otherwise the agencies (skipping the street's forwarding);
+            # decided per problem with the platform's probability in its community.
+            ke = k[rest]
+            u = self.streams.uniform("direct_routing", esc)
+            direct = (u < lv.direct_routing[ke]) & ~street_ok[rest]
             self.status[esc] = ESCALATED
             self.escalated[esc] = True
             self.stage[esc] = np.where(direct, STAGE_AGENCY, STAGE_STREET)
-            mean = self.s.service.escalation_delay_days
-            self.due[esc] = day + self._delay(esc, mean, 0)
-            self._hours_today += self.s.service.escalation_hours * esc.size
+            self.due[esc] = day + self._delay(esc, svc.escalation_delay_days, 0)
+            self._hours_today += svc.escalation_hours * esc.size
             self.c_escalations[day] += esc.size
 
     def _due(self, status: int, day: int, stage: int | None = None) -> np.ndarray:
@@ -342,15 +413,22 @@ class ServiceProcess:
         self._hours_today += svc.escalation_hours * fwd.size
 
     def _agency_step(self, day: int, lv: Levers) -> None:
+        """The department of the problem's category takes it if it is competent and has the
+        hours (first come, first served); otherwise it sends the problem back, and the street
+        escalates it again after a while ("walls between blocks": agencies give community
+        problems only the hours they set aside for them)."""
         ids = self._due(ESCALATED, day, STAGE_AGENCY)
         if not ids.size:
             return
-        svc = self.s.service
+        svc, city = self.s.service, self.city
         k = self.community[ids]
-        p = svc.agency_refusal_prob * lv.refusal_factor[k, self.category[ids]]
-        u = self.streams.uniform("refusal", ids, self.attempts[ids])
-        refused = u < p
-        back = ids[refused]
+        c = self.category[ids].astype(np.int64)
+        competent = self.difficulty[ids] < city.department_competence[c]
+        need = self.hours[ids] * lv.hours_factor[k]
+        took = np.zeros(ids.size, dtype=bool)
+        idx = np.flatnonzero(competent)
+        took[idx] = self._take(self.dept_bank, c[idx], need[idx])
+        back = ids[~took]
         if back.size:
             self.attempts[back] += 1
             wait = self._delay(back, svc.reescalation_delay_days, 2)
@@ -359,24 +437,23 @@ class ServiceProcess:
             )
             self._hours_today += svc.escalation_hours * back.size
             self.c_refusals[day] += back.size
-        ok = ids[~refused]
+        ok = ids[took]
         self.status[ok] = HANDLING
         self.route[ok] = R_AGENCY
         self.due[ok] = day + self._delay(ok, svc.agency_handling_days, 4)
+        self._hours_today += float(need[took].sum())
 
     def _agency_resolution(self, day: int, lv: Levers) -> None:
+        """Problems handled by an agency or an outside organisation are resolved when due
+        (their hours were spent when they were taken on)."""
         ids = self._due(HANDLING, day)
         if ids.size:
-            self._resolve(ids, day, self.hours[ids] * lv.hours_factor[self.community[ids]])
+            self.status[ids] = RESOLVED
+            self.resolve_day[ids] = day
 
     def _community_step(self, day: int, lv: Levers) -> None:
-        """FIFO handling within each community's banked hours (unused hours carry over)."""
+        """FIFO handling within each community's banked hours (refilled in `_refill`)."""
         city = self.city
-        pool = np.maximum(
-            city.community_staff_hours + city.community_member_hours + lv.hours_add, 0.0
-        )
-        cap = np.maximum(self.s.service.bank_days * pool, self._bank_floor)
-        self.bank = np.minimum(self.bank + pool, cap)
         ids = self._due(QUEUED, day)
         if not ids.size:
             return

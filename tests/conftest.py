@@ -179,8 +179,8 @@ BAD_CASES: list[BadCase] = [
     BadCase("below_minimum", _ext("[run]\ndays = 0\n"), "run.days", ("at least 1",)),
     BadCase(
         "above_maximum",
-        _ext("[service]\nagency_refusal_prob = 1.5\n"),
-        "service.agency_refusal_prob",
+        _ext("[service]\nreport_hazard = 1.5\n"),
+        "service.report_hazard",
         ("at most 1",),
     ),
     BadCase("open_lower_bound", _ext("[run]\nscale = 0.0\n"), "run.scale", ("greater than 0",)),

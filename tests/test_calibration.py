@@ -50,18 +50,18 @@ def test_party_org_coverage_matches_the_national_rates() -> None:
 @pytest.mark.slow
 def test_chifeng_structure_counts_at_full_scale() -> None:
     """Pattern G1: the source's structure in the calibrated Chifeng scenario."""
-    m = CityModel("scenarios/chifeng_2018.toml", rng=1, days=100)
-    for _ in range(90):  # alliances count once approved (a refused one files again a month later)
-        m.step()
+    m = CityModel("scenarios/chifeng_2018.toml", rng=1, days=200)
+    for _ in range(200):  # alliances count once approved (a refused one files again a month
+        m.step()  # later, decided 14 days after that: by day 200, five decisions)
     c = m.structure_counts()
     assert c["n_streets"] == 44
     assert c["n_communities"] == 291
     assert c["n_agencies"] == 69 + 1036
     assert c["n_agencies_paired"] == 1105
     assert c["n_members_reporting"] == pytest.approx(23_800, rel=0.02)
-    assert 290 <= c["n_cross_domain_alliances"] <= 300  # "300+"
+    assert 300 <= c["n_cross_domain_alliances"] <= 330  # "300+" (300余个)
     assert 950 <= c["n_chains"] <= 1000  # "nearly 1,000"
-    assert c["n_joint_committees"] >= 0.9 * (44 + 291)
+    assert c["n_joint_committees"] == 44 + 291  # every street and community
     assert c["n_residents"] == pytest.approx(2_080_000, rel=0.001)
 
 
@@ -78,7 +78,9 @@ def test_demand_rises_with_responsiveness() -> None:
     Responsiveness alone is changed (agencies refuse less); no reporting channel is added.
     """
     base = [_year("baseline", s) for s in SEEDS]
-    responsive = [_year("baseline", s, **{"service.agency_refusal_prob": 0.15}) for s in SEEDS]
+    responsive = [
+        _year("baseline", s, **{"service.agency_hours_per_member_day": 0.3}) for s in SEEDS
+    ]
 
     def reported(m: CityModel) -> float:
         return m.metrics()["channel_report"] * m.metrics()["service_coverage"]

@@ -55,7 +55,11 @@ def test_constructs_with_keyword_arguments_only(monkeypatch) -> None:
     assert isinstance(model, mesa.Model)
     assert model.params.run.scale == 0.01
     assert model.params.run.days == 365
-    assert model.city.n_residents == 20_800
+    # scale 0.01: round(0.01 x 291) = 3 whole communities at full density
+    city = model.city
+    assert int(city.simulated.sum()) == 3
+    assert city.n_residents == int(city.community_population[city.simulated].sum())
+    assert city.sample_share == pytest.approx(city.n_residents / 2_080_000)
     assert model.seed == 1
     assert model.running is True
     assert model.steps == 0
@@ -140,7 +144,9 @@ def test_agents_by_type_counts(finished: CityModel) -> None:
 
 def test_community_agents_read_consistent_values(finished: CityModel) -> None:
     communities = finished.agents_by_type[Community]
-    assert communities.agg("n_residents", sum) == finished.city.n_residents == 6240
+    city = finished.city
+    assert communities.agg("n_residents", sum) == city.n_residents
+    assert city.n_residents == int(city.community_population[city.simulated].sum())
     assert sum(c.open_problems for c in communities) == finished.service.active.size
     assert {c.community_type for c in communities} <= {"old", "ordinary", "strong"}
     for c in communities:
@@ -177,7 +183,7 @@ def test_unit_and_member_agents_read_consistent_values(finished: CityModel) -> N
         assert u.paired is False
     members = finished.agents_by_type[PartyMember]
     agency_members = [m for m in members if m.kind == "agency"]
-    assert len(agency_members) == round(25_000 * 0.003)
+    assert len(agency_members) == 25_000  # members keep their full-city count at every scale
     by_index = {u.index: u for u in units}
     for m in members:
         assert 0 <= m.home_community < 291
@@ -215,7 +221,7 @@ def test_metrics_carry_the_contract_names(finished: CityModel) -> None:
     assert m["n_communities"] == 291
     assert m["n_agencies"] == 1105
     assert m["n_members"] == city.n_members
-    assert m["n_residents"] == 6240
+    assert m["n_residents"] == city.n_residents == int(city.community_residents.sum())
 
 
 def test_counts_cover_every_problem_after_the_warmup(finished: CityModel) -> None:
@@ -339,7 +345,7 @@ def run_settings(draw: st.DrawFn) -> tuple[int, dict[str, Any]]:
         "run.window_days": draw(st.integers(1, 30)),
         "trust.initial": draw(st.floats(0.0, 1.0)),
         "service.report_hazard": draw(st.floats(0.0, 0.2)),
-        "service.agency_refusal_prob": draw(st.floats(0.0, 1.0)),
+        "service.agency_hours_per_member_day": draw(st.floats(0.0, 1.0)),
         "service.bank_days": draw(st.floats(0.0, 14.0)),
         "demand.problems_per_resident_year": draw(st.sampled_from([0.0, 0.2, 0.45, 2.0])),
     }

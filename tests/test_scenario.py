@@ -185,10 +185,10 @@ def test_every_problem_is_reported_at_once(write_toml) -> None:
 
 
 def test_integer_is_accepted_for_a_float_parameter(write_toml) -> None:
-    path = write_toml("ok.toml", "[service]\nagency_refusal_prob = 1\n", extends_baseline=True)
+    path = write_toml("ok.toml", "[service]\nreport_hazard = 1\n", extends_baseline=True)
     s = load_scenario(path)
-    assert s.service.agency_refusal_prob == 1.0
-    assert isinstance(s.service.agency_refusal_prob, float)
+    assert s.service.report_hazard == 1.0
+    assert isinstance(s.service.report_hazard, float)
 
 
 def test_folder_is_not_a_scenario_file(workdir) -> None:
@@ -299,7 +299,7 @@ def _set(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
         ("run.days", "many"),
         ("run.days", 0),
         ("run.scale", 0.0),
-        ("service.agency_refusal_prob", 1.5),
+        ("service.report_hazard", 1.5),
         ("service.report_hazard", True),
         ("mechanisms.matching", "best"),
         ("modes.regional.enabled", "yes"),

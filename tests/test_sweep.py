@@ -484,7 +484,7 @@ seed = 5
 outputs = ["needs_met_rate"]
 [parameters."modes.smart_platform.coverage"]
 range = [0.0, 1.0]
-[parameters."modes.regional.street_weight"]
+[parameters."modes.central_community.information_share"]
 range = [0.0, 1.0]
 [parameters."city.digital_access_60_plus"]
 range = [0.0, 1.0]
@@ -520,7 +520,7 @@ def test_sobol_indices_recover_a_known_additive_function(workdir) -> None:
     assert warnings == []
     s1 = table.set_index("parameter")["S1"]
     assert s1["modes.smart_platform.coverage"] == pytest.approx(16 / 17, abs=0.08)
-    assert s1["modes.regional.street_weight"] == pytest.approx(1 / 17, abs=0.05)
+    assert s1["modes.central_community.information_share"] == pytest.approx(1 / 17, abs=0.05)
     assert s1["city.digital_access_60_plus"] == pytest.approx(0.0, abs=0.03)
     # the table's row order does not matter: indices follow design_point, not position
     shuffled = points.sample(frac=1.0, random_state=1)

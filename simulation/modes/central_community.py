@@ -2,12 +2,18 @@
 
 The strongest communities become centres; each takes on up to `max_weak_per_centre` weak old
 communities of its street (or the neighbouring streets), the weakest first — or any weak
-communities at random under forced pairing. In the cluster, information, services and help are
-shared: the weak gain part of the centre's competence, the centre lends part of its daily hours
-(and loses them), and the centre's better-staffed grids share what they find.
+communities at random under forced pairing. What the cluster shares is people's time, and it is
+conserved:
 
-Effect in the model: competence and hours added in weak communities, hours removed from
-centres, discovery added in weak communities — all weighted by the cluster's tie strength.
+* the centre lends `capacity_share` of its staff hours: its staff work the weak communities'
+  problems with the centre's competence (an offer in each weak community, split by population),
+  and the centre's own pool loses exactly those hours;
+* information shared is grid time shared: the centre lends `information_share` of its grid
+  workers' time to the weak communities' grids (split by their grids), so the weak find more
+  hidden problems and the centre fewer.
+
+Both are weighted by the cluster's tie strength and the mode's strength. Nothing is copied and
+nothing is free: a cluster can only move hours to where the queues are.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import numpy as np
 
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy
+from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -63,53 +70,50 @@ class CentralCommunity(ModePolicy):
             if not weak.size:
                 continue
             free[weak] = False
-            share = np.clip(p.resource_share * city.competence[c], 0.0, 0.999)
-            x = -np.log1p(-share)
+            # The centre's staff bring the centre's competence to the weak communities' problems.
+            x = -np.log1p(-np.clip(city.competence[c], 0.0, 0.999))
             cats = np.flatnonzero(x > 0)
-            ks = np.repeat(weak, cats.size)
-            cs = np.tile(cats, weak.size)
-            xs = np.tile(x[cats], weak.size)
+            pop = city.community_population[weak].astype(float)
+            split = pop / pop.sum()
             lent = p.capacity_share * city.community_staff_hours[c]
-            hk = np.concatenate([weak, [c]])
-            hv = np.concatenate([np.full(weak.size, lent / weak.size), [-lent]])
             a = book.add(
                 AllianceKind.CENTRAL_CLUSTER,
                 [int(c), *weak.tolist()],
                 [],
                 self.strength,
-                resources=(ks, cs, xs),
-                hours=(hk, hv),
+                resources=(
+                    np.repeat(weak, cats.size),
+                    np.tile(cats, weak.size),
+                    np.tile(x[cats], weak.size),
+                ),
+                hours=(np.concatenate([weak, [c]]), np.concatenate([lent * split, [-lent]])),
                 forced=forced,
+                key=int(c),
             )
             self.clusters.append((int(c), weak, a))
-        # Information sharing: each weak community's gap in grid discovery to its centre.
-        self._info_comm = (
-            np.concatenate([w for _, w, _ in self.clusters]) if self.clusters else np.zeros(0, int)
-        )
-        self._info_alliance = (
-            np.concatenate([np.full(w.size, a) for _, w, a in self.clusters])
-            if self.clusters
-            else np.zeros(0, int)
-        )
-        gaps = [
-            np.maximum(city.grid_staffing[c] - city.grid_staffing[w], 0.0)
-            for c, w, _ in self.clusters
-        ]
-        self._info_gap = np.concatenate(gaps) if gaps else np.zeros(0)
+        # Grid time: per cluster, the centre's staffing lent (share of its grids' time) and how
+        # it is spread over the weak communities' grids (conserved in grid-days).
+        self._grid_centre = np.array([c for c, _, _ in self.clusters], dtype=np.int64)
+        self._grid_alliance = np.array([a for _, _, a in self.clusters], dtype=np.int64)
+        self._grid_weak = [w for _, w, _ in self.clusters]
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
-        book = model.alliances
+        book, city = model.alliances, model.city
         add, hours = book.contributions((AllianceKind.CENTRAL_CLUSTER,))
-        levers.resource_adds.append(add)
-        levers.hours_add += hours
-        if self._info_comm.size:
-            tie = np.where(
-                book.status[self._info_alliance] == ACTIVE, book.tie[self._info_alliance], 0.0
-            )
-            hazard = model.params.service.grid_discovery_hazard
-            extra = self.p.information_share * self.strength * tie * hazard * self._info_gap
-            levers.discovery_shared += np.bincount(
-                self._info_comm, weights=extra, minlength=levers.n_communities
+        levers.offers.append(Offer("central_community", add, np.maximum(hours, 0.0)))
+        levers.hours_add += np.minimum(hours, 0.0)
+        if not self._grid_centre.size:
+            return
+        a = self._grid_alliance
+        tie = np.where(book.status[a] == ACTIVE, book.tie[a], 0.0)
+        share = self.p.information_share * self.strength * tie
+        hazard = model.params.service.grid_discovery_hazard
+        c = self._grid_centre
+        lent_grid_days = share * city.grid_staffing[c] * city.community_grids[c]
+        levers.discovery_shared[c] -= hazard * share * city.grid_staffing[c]
+        for i, weak in enumerate(self._grid_weak):
+            levers.discovery_shared[weak] += (
+                hazard * lent_grid_days[i] / city.community_grids[weak].sum()
             )
 
     def counts(self, model: CityModel) -> dict[str, int]:

@@ -7,8 +7,9 @@ assignment or ad hoc; random under forced pairing), each round on the need the e
 partners left. Each alliance runs chains (产业链/治理链/服务链) in the categories where its
 partners meet most need; problems of a chain's category reach the partners directly.
 
-Effect in the model: in the chain categories of lead communities, problems the partners can
-solve go to them at once (the partner route), and partners give the community some hours.
+Effect in the model: in the chain categories of lead communities, a problem the partners could
+solve goes to them at once (the partner route) while the partners have hours left — each gives
+`partner_hours_per_month` — and otherwise on by the siloed route. With no hours, nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from simulation.city import UnitKind
 from simulation.matching import assign, complementarity, needs
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy
+from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -84,7 +86,6 @@ class CrossDomain(ModePolicy):
             used[pick[ok]] = True
             residual[ok] *= 1.0 - R[pick[ok]]
         n_chains = _split_evenly(round(n * p.chains_per_alliance), n, rng)
-        scale = city.scale
         for a in range(n):
             mine = partners[a][partners[a] >= 0]
             units = cand[mine]
@@ -96,7 +97,7 @@ class CrossDomain(ModePolicy):
             ]
             cats = np.asarray(chains, dtype=np.int64)
             x = -np.log1p(-union[cats]) if cats.size else np.zeros(0)
-            hours = p.partner_hours_per_month / 30.0 * units.size * scale
+            hours = p.partner_hours_per_month / 30.0 * units.size
             self.alliance_ids.append(
                 book.add(
                     AllianceKind.CROSS_DOMAIN,
@@ -107,13 +108,14 @@ class CrossDomain(ModePolicy):
                     resources=(np.full(cats.size, lead[a]), cats, x),
                     hours=(np.array([lead[a]]), np.array([hours])),
                     forced=forced,
+                    # stable identity: the lead community and the alliance's rank among its own
+                    key=int(lead[a]) + city.n_communities * (a // city.n_communities),
                 )
             )
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
         add, hours = model.alliances.contributions((AllianceKind.CROSS_DOMAIN,))
-        levers.partner_adds.append(add)
-        levers.hours_add += hours
+        levers.offers.append(Offer("cross_domain", add, hours))
 
     def counts(self, model: CityModel) -> dict[str, int]:
         book = model.alliances

@@ -3,19 +3,24 @@
 Every paired agency is linked with one community (mechanism 4 decides which: the community
 whose needs its department meets best, the community it sits in when matching is ad hoc, or
 any community under forced pairing); a community gets about 3.8 agencies. Every in-service
-member of a paired agency reports to the community where they live and serves there: part of
-their hours go to household visits, which find hidden problems, the rest to the community's
-tasks. Members form volunteer teams by speciality in each street (Hexigten banner, brief mode
-4), which add competence in their categories to the street's communities. Paired agencies
-refuse fewer of their community's escalations ("agencies move their attention down").
+member of a paired agency reports to the community where they live and serves there. All of
+the mode's effects are hours someone gives:
+
+* visits: `visit_share` of members' hours go to household visits; each visiting hour reaches
+  `residents_visited_per_hour` residents and finds a visited resident's hidden problem with
+  `detection_per_visit` (a discovery hazard in the member's home community);
+* volunteer teams by speciality (Hexigten banner, brief mode 4): the rest of members' hours go
+  to their street's team of their speciality, which can solve problems of that category up to
+  `member_skill_competence` while its hours last (an offer per community and category, the
+  street's team hours split over its communities by population);
+* the paired agency (agencies move their attention down): its staff give
+  `paired_agency_hours_per_month` to their community's problems, only in the categories the
+  agency is competent in (an offer in the paired community).
+
 Points are credited monthly (planned hours); they are a record — appraisal acts through the
-participation rule below.
-
-Participation is decided monthly, per member: with appraisal (points count, units lose awards)
-it stays at `reporting_target`; without, it decays by `motivation_decay_per_month` (pattern G6).
-
-Effect in the model: fewer refusals for paired (community, category) cells, hours and
-competence added, and discovery by visits, in members' home communities.
+participation rule below. Participation is decided monthly, per member: with appraisal (points
+count, units lose awards) it stays at `reporting_target`; without, it decays by
+`motivation_decay_per_month` (pattern G6).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 from simulation.categories import N_CATEGORIES
 from simulation.matching import assign, complementarity, needs
 from simulation.modes.base import ModePolicy, pick_share
+from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -64,18 +70,22 @@ class DualReporting(ModePolicy):
         self.pair_agency = paired[partner >= 0]
         self.pair_community = partner[partner >= 0]
         model.structure.agency_paired[self.pair_agency] = True
-        # Cells where a paired agency is the competent department.
-        strong = city.unit_resources[self.pair_agency] >= 0.75
-        cells = np.zeros((K, N_CATEGORIES), dtype=bool)
-        rows, cats = np.nonzero(strong)
-        cells[self.pair_community[rows], cats] = True
-        self.paired_cells = cells
+        # The paired agencies' competence per community (x = -ln(1 - v), summed over agencies)
+        # and how many agencies each community has.
+        res = np.clip(city.unit_resources[self.pair_agency], 0.0, 0.999)
+        self._paired_x = np.zeros((K, N_CATEGORIES))
+        np.add.at(self._paired_x, self.pair_community, -np.log1p(-res))
+        self._paired_n = np.bincount(self.pair_community, minlength=K).astype(float)
+        # Each community's share of its street's population (volunteer teams serve the street).
+        street_pop = np.bincount(
+            city.community_street, weights=city.community_population, minlength=city.n_streets
+        )
+        self._street_split = city.community_population / np.maximum(
+            street_pop[city.community_street], 1.0
+        )
         # Members who report: in-service members of paired agencies.
         emp = city.member_employer
         self.eligible = np.flatnonzero((city.member_kind == 0) & np.isin(emp, self.pair_agency))
-        self._street_size = np.bincount(city.community_street, minlength=city.n_streets).astype(
-            float
-        )
         self._month = -1
         self._update_participation(model, 0)
 
@@ -98,31 +108,37 @@ class DualReporting(ModePolicy):
         p, city = self.p, model.city
         self._update_participation(model, day)
         s = self.strength
-        levers.refusal_factor *= np.where(
-            self.paired_cells, 1.0 - p.paired_refusal_reduction * min(s, 1.0), 1.0
-        )
-        rep = model.structure.member_reporting
         K = city.n_communities
+        rep = model.structure.member_reporting
         home = city.member_home[rep]
+        per_member = p.hours_per_member_month / _MONTH * s
         active = np.bincount(home, minlength=K).astype(np.float64)
-        hours = active * p.hours_per_member_month / _MONTH * s
-        visit = hours * p.visit_share
-        levers.hours_add += hours - visit
-        levers.extra_hours_spent += float(visit.sum())
+        visit = active * per_member * p.visit_share
+        levers.extra_hours_spent += float(visit[city.simulated].sum())
         residents = np.maximum(city.community_residents, 1)
         levers.discovery_members += np.minimum(
             p.detection_per_visit * p.residents_visited_per_hour * visit / residents, 1.0
         )
-        # Volunteer teams by speciality, per street: pooled over the street's communities, so a
-        # community's gain depends on its street's team density (per community, at full scale).
-        S = city.n_streets
+        # Volunteer teams by speciality, per street: the hours of the street's reporting members
+        # of each speciality, split over the street's communities by population.
+        S, C = city.n_streets, N_CATEGORIES
         street = city.community_street
-        teams = np.bincount(
-            street[home] * N_CATEGORIES + city.member_skill[rep], minlength=S * N_CATEGORIES
-        ).reshape(S, N_CATEGORIES)
-        per_community = teams / (10.0 * city.scale * self._street_size[:, None])
-        x = p.skill_resource * per_community[street] * s
-        levers.resource_adds.append(-np.expm1(-x))
+        team = np.bincount(street[home] * C + city.member_skill[rep], minlength=S * C).reshape(
+            S, C
+        ) * (per_member * (1.0 - p.visit_share))
+        team_hours = team[street] * self._street_split[:, None]
+        skill = np.where(
+            team_hours > 0, 1.0 - (1.0 - p.member_skill_competence) ** min(s, 1.0), 0.0
+        )
+        levers.offers.append(Offer("dual_reporting.skills", skill, team_hours))
+        # The paired agencies' own staff, where they are competent.
+        levers.offers.append(
+            Offer(
+                "dual_reporting.paired_agency",
+                -np.expm1(-s * self._paired_x),
+                self._paired_n * p.paired_agency_hours_per_month / _MONTH * s,
+            )
+        )
 
     def counts(self, model: CityModel) -> dict[str, int]:
         st = model.structure

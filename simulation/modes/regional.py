@@ -3,12 +3,14 @@
 Every covered community sets up a joint party committee that co-opts the party organisations of
 the units located in it (at most `max_units_per_committee`, chosen by complementarity, or at
 random under forced pairing); its street sets up a joint working committee of the units in the
-street. Their resources become reachable for the community's problems — but only at the
-committee's next joint meeting (mechanism 2), so a problem that needs a unit waits for it. The
-units also give a few hours a month.
+street. The units' competence becomes reachable for the community's problems — but only at the
+committee's next joint meeting (mechanism 2), and only with the hours the units' people give
+(`unit_hours_per_month` each; a street committee's units split theirs over the street's covered
+communities by population).
 
-Effect in the model: in covered communities, problems a co-opted unit can solve are handed to
-it at the committee's next meeting (the partner route), and the units give some hours.
+Effect in the model: in covered communities, a problem a co-opted unit could solve is handed to
+the committee at its next meeting if the committee's units still have the hours (the partner
+route, meeting-gated); otherwise it goes on by the siloed route. With no hours, nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 from simulation.matching import complementarity, needs
 from simulation.mechanisms import AllianceKind
 from simulation.modes.base import ModePolicy, pick_share, union_x
+from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -29,7 +32,7 @@ __all__ = ["Regional"]
 
 
 class Regional(ModePolicy):
-    """Joint committees in communities and streets; unit resources at the meeting cadence."""
+    """Joint committees in communities and streets; unit hours and competence at meetings."""
 
     name = "regional"
 
@@ -44,7 +47,7 @@ class Regional(ModePolicy):
         by_comm = [[] for _ in range(city.n_communities)]
         for u in party_units:
             by_comm[city.unit_community[u]].append(u)
-        scale = city.scale
+        per_unit = p.unit_hours_per_month / 30.0
         self.community_alliance: dict[int, int] = {}
         for k in covered:
             units = np.asarray(by_comm[k], dtype=np.int64)
@@ -53,16 +56,16 @@ class Regional(ModePolicy):
             )
             x = union_x(city.unit_resources[units])
             cats = np.flatnonzero(x > 0)
-            hours = p.unit_hours_per_month / 30.0 * units.size * scale
             a = book.add(
                 AllianceKind.REGIONAL_COMMUNITY,
                 [int(k)],
                 units.tolist(),
                 self.strength,
                 resources=(np.full(cats.size, k), cats, x[cats]),
-                hours=(np.array([k]), np.array([hours])),
+                hours=(np.array([k]), np.array([per_unit * units.size])),
                 meeting_gated=True,
                 forced=forced,
+                key=int(k),
             )
             self.community_alliance[int(k)] = a
         # Street committees: the street's units, for the street's covered communities.
@@ -75,19 +78,24 @@ class Regional(ModePolicy):
             units = self._choose(
                 in_street, street_need, city.unit_resources, p.max_units_per_committee, rng, forced
             )
-            x = union_x(city.unit_resources[units]) * p.street_weight
+            x = union_x(city.unit_resources[units])
             cats = np.flatnonzero(x > 0)
-            ks = np.repeat(comms, cats.size)
-            cs = np.tile(cats, comms.size)
-            xs = np.tile(x[cats], comms.size)
+            pop = city.community_population[comms].astype(float)
+            split = pop / pop.sum() if pop.sum() > 0 else np.full(comms.size, 1.0 / comms.size)
             self.street_alliance[int(s)] = book.add(
                 AllianceKind.REGIONAL_STREET,
                 comms.tolist(),
                 units.tolist(),
                 self.strength,
-                resources=(ks, cs, xs),
+                resources=(
+                    np.repeat(comms, cats.size),
+                    np.tile(cats, comms.size),
+                    np.tile(x[cats], comms.size),
+                ),
+                hours=(comms, per_unit * units.size * split),
                 meeting_gated=True,
                 forced=forced,
+                key=int(s),
             )
 
     @staticmethod
@@ -109,11 +117,12 @@ class Regional(ModePolicy):
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
         book = model.alliances
-        add, hours = book.contributions(
-            (AllianceKind.REGIONAL_COMMUNITY, AllianceKind.REGIONAL_STREET), gated=True
-        )
-        levers.meeting_adds.append(add)
-        levers.hours_add += hours
+        for kind, name in (
+            (AllianceKind.REGIONAL_COMMUNITY, "regional.community"),
+            (AllianceKind.REGIONAL_STREET, "regional.street"),
+        ):
+            add, hours = book.contributions((kind,))
+            levers.offers.append(Offer(name, add, hours, gated=True))
         np.minimum(levers.next_meeting, book.next_meeting(day), out=levers.next_meeting)
         st = model.structure
         for k, a in self.community_alliance.items():

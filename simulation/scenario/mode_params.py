@@ -45,19 +45,15 @@ class RegionalParams:
         lo=1,
         hi=1000,
     )
-    street_weight: float = param(
-        0.3,
-        "weight of the street committee's units for each of its communities",
-        "assumption: street units serve several communities",
-        lo=0.0,
-        hi=1.0,
-    )
     unit_hours_per_month: float = param(
         4.0,
-        "hours a co-opted unit gives its community per month (at full tie strength)",
-        "assumption",
+        "hours a co-opted unit's people give to residents' problems per month (at full tie "
+        "strength); a street committee's units split theirs over the street's covered "
+        "communities. A unit without hours left declines a problem",
+        "assumption: a few hours of a unit's staff a month; range 1-12 h",
         lo=0.0,
         hi=500.0,
+        plausible=(1.0, 12.0),
     )
     meeting_interval_days: int = param(
         30,
@@ -75,7 +71,11 @@ class CrossDomainParams:
     enabled: bool = param(False, _ENABLED, "brief mode 2")
     strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
     n_alliances: int = param(
-        300, "cross-domain alliances formed city-wide", "calibration A: 300+", lo=0, hi=100_000
+        330,
+        "cross-domain alliance applications filed city-wide (about 300 approved within the year)",
+        "calibration A: 300+ (300余个) exist; 330 filed so that 300+ are approved",
+        lo=0,
+        hi=100_000,
     )
     partners_per_alliance: int = param(
         3,
@@ -85,18 +85,20 @@ class CrossDomainParams:
         hi=30,
     )
     chains_per_alliance: float = param(
-        3.3,
+        3.0,
         "mean chains (categories routed to a partner) per alliance",
-        "calibration A: nearly 1,000 chains from 300+ alliances",
+        "calibration A: nearly 1,000 chains from 300+ alliances (about 330)",
         lo=1.0,
         hi=8.0,
     )
     partner_hours_per_month: float = param(
         6.0,
-        "hours each partner gives the alliance's community per month (at full tie strength)",
-        "assumption",
+        "hours each partner's people give the alliance's problems per month (at full tie "
+        "strength); a partner without hours left declines a problem",
+        "assumption: a working day a month at most; range 2-16 h",
         lo=0.0,
         hi=500.0,
+        plausible=(2.0, 16.0),
     )
 
 
@@ -118,25 +120,21 @@ class CentralCommunityParams:
     )
     capacity_share: float = param(
         0.25,
-        "share of a centre's daily hours lent to its cluster",
-        "assumption",
+        "share of a centre's daily staff hours lent to its weak communities: the centre's staff "
+        "work their problems with the centre's competence, and the centre loses the hours",
+        "assumption; range 0.1-0.4",
         lo=0.0,
         hi=0.9,
-    )
-    resource_share: float = param(
-        0.6,
-        "share of the centre's competence reachable by its weak communities (at full tie)",
-        "assumption",
-        lo=0.0,
-        hi=1.0,
+        plausible=(0.1, 0.4),
     )
     information_share: float = param(
         0.5,
-        "share of the centre's grid discovery rate added in its weak communities "
-        "(information shared)",
-        "assumption",
+        "share of the centre's grid workers' time lent to its weak communities' grids "
+        "(information shared is grid time shared: the centre finds less, the weak more)",
+        "assumption; range 0.1-0.5",
         lo=0.0,
         hi=1.0,
+        plausible=(0.1, 0.5),
     )
 
 
@@ -200,20 +198,23 @@ class DualReportingParams:
         lo=0.0,
         hi=1.0,
     )
-    skill_resource: float = param(
-        0.35,
-        "competence a community gains in a category per 10 reporting members skilled in it, "
-        "counted over its street's volunteer team (per community, at full scale)",
-        "assumption (volunteer teams by speciality, brief mode 4)",
-        lo=0.0,
-        hi=2.0,
-    )
-    paired_refusal_reduction: float = param(
+    member_skill_competence: float = param(
         0.5,
-        "relative cut in refusals by a paired, competent agency (agencies move attention down)",
-        "assumption; brief 'three improvements'",
+        "hardest problem (difficulty 0-1) a reporting member can solve in their speciality; "
+        "members' hours outside visits go to their street's volunteer team of that speciality",
+        "assumption (volunteer teams by speciality, brief mode 4); range 0.3-0.7",
         lo=0.0,
         hi=1.0,
+        plausible=(0.3, 0.7),
+    )
+    paired_agency_hours_per_month: float = param(
+        8.0,
+        "hours a paired agency's staff give their community's problems per month, in the "
+        "categories the agency is competent in (agencies move their attention down)",
+        "assumption; brief 'three improvements'; range 2-20 h",
+        lo=0.0,
+        hi=500.0,
+        plausible=(2.0, 20.0),
     )
 
 
@@ -237,19 +238,72 @@ class RedCommercialStreetParams:
         lo=1,
         hi=50,
     )
-    station_report_hazard: float = param(
-        0.01,
-        "extra daily chance that a resident of the catchment reports a problem at the station",
-        "assumption",
+    organising_hours_per_month: float = param(
+        20.0,
+        "host community staff hours a joint organisation takes to run per month",
+        "assumption; range 8-40 h",
+        lo=0.0,
+        hi=1000.0,
+        plausible=(8.0, 40.0),
+    )
+    member_service_hours_per_month: float = param(
+        2.0,
+        "service hours per month each party member of the district's covered enterprises and "
+        "social organisations gives to the catchment's residents (the 'two coverages' reach them)",
+        "assumption (as community members' volunteering); range 0.5-4 h",
+        lo=0.0,
+        hi=200.0,
+        plausible=(0.5, 4.0),
+    )
+    station_hours_per_day: float = param(
+        8.0,
+        "staff hours per day of a district's party-and-mass service station",
+        "assumption: one full-time worker; range 4-16 h",
+        lo=0.0,
+        hi=100.0,
+        plausible=(4.0, 16.0),
+    )
+    station_outreach_share: float = param(
+        0.25,
+        "share of the station's hours spent on outreach in the catchment (finding problems)",
+        "assumption; range 0.1-0.5",
         lo=0.0,
         hi=1.0,
+        plausible=(0.1, 0.5),
+    )
+    station_contacts_per_hour: float = param(
+        8.0,
+        "residents reached per outreach hour",
+        "assumption (as dual reporting's visits); range 4-15",
+        lo=0.0,
+        hi=100.0,
+        plausible=(4.0, 15.0),
+    )
+    station_detection_per_contact: float = param(
+        0.6,
+        "chance that reaching a resident finds their hidden problem",
+        "assumption (as dual reporting's visits); range 0.3-0.9",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.3, 0.9),
     )
     station_resource: float = param(
         0.5,
-        "competence the station adds in legal, labour, civil-affairs and market matters",
-        "brief mode 5 (party, legal, labour, civil-affairs, financial services); level assumed",
+        "hardest problem (difficulty 0-1) the station solves in legal, labour, civil-affairs and "
+        "market matters",
+        "brief mode 5 (party, legal, labour, civil-affairs, financial services); level assumed, "
+        "range 0.3-0.7",
         lo=0.0,
         hi=1.0,
+        plausible=(0.3, 0.7),
+    )
+    station_cost_yuan_per_year: float = param(
+        100_000.0,
+        "yearly cost of a service station (rent, worker, services)",
+        "assumption: one worker and a room in a mall; range 50,000-200,000 yuan",
+        lo=0.0,
+        hi=1e9,
+        plausible=(50_000.0, 200_000.0),
     )
 
 
@@ -268,21 +322,60 @@ class SmartPlatformParams:
     )
     one_click_hazard: float = param(
         0.03,
-        "extra daily chance that a resident with digital access reports a problem online "
-        "(at full trust)",
-        "assumption; calibration D (demand rises with easier channels)",
+        "extra daily chance that a resident who has adopted the platform reports a problem "
+        "online (at full trust)",
+        "assumption; calibration D (demand rises with easier channels); range 0.01-0.06",
         lo=0.0,
         hi=1.0,
+        plausible=(0.01, 0.06),
+    )
+    adoption_innovation: float = param(
+        0.3,
+        "Bass innovation rate of platform adoption among residents with digital access, per "
+        "year (adoption A grows by (p + q A)(1 - A) a year)",
+        "Bass (1969) diffusion model; consumer durables average p = 0.03 (Sultan, Farley & "
+        "Lehmann 1990) is the lower end; assumption: grid workers sign residents up; range "
+        "0.03-0.6",
+        lo=0.0,
+        hi=10.0,
+        plausible=(0.03, 0.6),
+    )
+    adoption_imitation: float = param(
+        1.0,
+        "Bass imitation rate of platform adoption, per year",
+        "Bass (1969); consumer durables average q = 0.38 (Sultan, Farley & Lehmann 1990) is the "
+        "lower end; assumption: a free app shared in neighbours' chat groups; range 0.38-2",
+        lo=0.0,
+        hi=20.0,
+        plausible=(0.38, 2.0),
     )
     direct_routing: bool = param(
         True,
-        "escalations go straight to the competent agency, skipping the street",
+        "escalations go straight to the competent level (with probability min(strength, 1), "
+        "decided per problem), skipping the street's forwarding",
         "calibration A: 30+ departments, 130+ work items on one platform",
     )
     workflow_efficiency: float = param(
         0.2,
         "share of staff hours per problem saved by online workflows",
-        "assumption; brief mode 6 ('much work, few hands')",
+        "assumption; brief mode 6 ('much work, few hands'); range 0.05-0.35",
         lo=0.0,
         hi=0.9,
+        plausible=(0.05, 0.35),
+    )
+    build_yuan_per_street: float = param(
+        150_000.0,
+        "one-off cost of putting a street on the platform (software share, data entry, devices)",
+        "assumption; range 50,000-500,000 yuan",
+        lo=0.0,
+        hi=1e10,
+        plausible=(50_000.0, 500_000.0),
+    )
+    operation_yuan_per_street_year: float = param(
+        60_000.0,
+        "yearly cost of running the platform per street (hosting, maintenance, operators)",
+        "assumption; range 20,000-150,000 yuan",
+        lo=0.0,
+        hi=1e10,
+        plausible=(20_000.0, 150_000.0),
     )

@@ -147,8 +147,9 @@ class RunSettings:
     )
     scale: float = param(
         1.0,
-        "fraction of the full resident population (and what scales with it) to simulate",
-        "design.md §3 (one resident is one row at scale 1)",
+        "share of communities simulated: a stratified sample of whole communities at full "
+        "density; organisations, members and alliances keep their full-city counts",
+        "design.md §3 (one resident is one row at scale 1); docs/ODD.md 'Scales'",
         lo=0.0,
         hi=1.0,
         lo_open=True,
@@ -383,12 +384,16 @@ class ServiceSettings:
         lo=0.0,
         hi=60.0,
     )
-    agency_refusal_prob: float = param(
-        0.55,
-        "chance an agency sends an escalated problem back (siloed: 'little coordination sideways')",
-        "calibrated to calibration D's 53-75 % resolution; brief (siloed organisations rarely lend)",
+    agency_hours_per_member_day: float = param(
+        0.08,
+        "hours per day each agency party member's department sets aside for escalated community "
+        "problems (siloed: 'little coordination sideways'); a department without hours left, or "
+        "not competent for a problem, sends it back",
+        "calibrated: baseline resolution at the middle of calibration D's 53-75 % band before "
+        "reform (about 2,000 h a day city-wide; unlimited hours would give about 86 %); brief "
+        "(siloed organisations rarely lend)",
         lo=0.0,
-        hi=1.0,
+        hi=24.0,
     )
     reescalation_delay_days: float = param(
         7.0,
@@ -406,7 +411,8 @@ class ServiceSettings:
     )
     bank_days: float = param(
         7.0,
-        "days of unused community hours that carry over (a backlog buffer)",
+        "days of unused hours that carry over, for every pool (communities, departments, "
+        "outside organisations): a pool holds at most (1 + bank_days) days of its hours",
         "assumption",
         lo=0.0,
         hi=365.0,
@@ -537,9 +543,11 @@ class MechanismSettings:
         300.0, "cost of one joint activity", "assumption", lo=0.0, hi=1e9
     )
     max_applications: int = param(
-        3,
-        "applications an alliance may file before the level above rejects it for good",
-        "assumption (brief mechanism 1: the level above approves)",
+        6,
+        "applications an alliance may file (one a month) before the level above rejects it for "
+        "good",
+        "assumption (brief mechanism 1: the level above approves); six months of trying, so "
+        "that, as the source reports, all 335 joint committees exist within the year",
         lo=1,
         hi=100,
     )

@@ -428,10 +428,10 @@ def sweep_from_dict(
 
 
 def _outputs(value: Any, errs: list[ParamError]) -> list[str]:
-    from simulation.metrics import COUNT_COLUMNS, EXTRA_METRICS
+    from simulation.metrics import COST_COLUMNS, COUNT_COLUMNS, EXTRA_METRICS
     from simulation.study.statistics import PRIMARY_METRICS
 
-    allowed = [*PRIMARY_METRICS, *COUNT_COLUMNS, *EXTRA_METRICS]
+    allowed = [*PRIMARY_METRICS, *COUNT_COLUMNS, *COST_COLUMNS, *EXTRA_METRICS]
     if not isinstance(value, list) or not value:
         errs.append(
             ParamError("outputs", f"must be a non-empty list of metric names, got {value!r}")

@@ -83,7 +83,7 @@ def _parameter_schema(k: _Key) -> dict[str, Any]:
 
 def sweep_schema() -> dict[str, Any]:
     """The JSON Schema of sweep files (published as scenarios/sweep.schema.json)."""
-    from simulation.metrics import COUNT_COLUMNS, EXTRA_METRICS
+    from simulation.metrics import COST_COLUMNS, COUNT_COLUMNS, EXTRA_METRICS
     from simulation.study.statistics import PRIMARY_METRICS
 
     sweepable = {k: v for k, v in _KEYS.items() if k not in RESERVED_KEYS}
@@ -111,7 +111,7 @@ def sweep_schema() -> dict[str, Any]:
         "seed": {"type": "integer", "minimum": 0, "maximum": 2**62, "description": _TOP["seed"]},
         "outputs": {
             "type": "array",
-            "items": {"enum": [*PRIMARY_METRICS, *COUNT_COLUMNS, *EXTRA_METRICS]},
+            "items": {"enum": [*PRIMARY_METRICS, *COUNT_COLUMNS, *COST_COLUMNS, *EXTRA_METRICS]},
             "minItems": 1,
             "uniqueItems": True,
             "default": list(DEFAULT_OUTPUTS),

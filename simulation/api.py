@@ -72,28 +72,39 @@ def load(
         )
     if not loaded:
         raise ScenarioError(None, [ParamError("", "no scenario given")])
-    _check_no_duplicates(loaded, sources)
+    _check_no_duplicates(
+        loaded, sources, [str(i) if not isinstance(i, Scenario) else None for i in items]
+    )
     _check_same_run_settings(loaded, sources)
     return loaded, sources
 
 
-def _check_no_duplicates(loaded: list[Scenario], sources: list[Path | None]) -> None:
+def _check_no_duplicates(
+    loaded: list[Scenario], sources: list[Path | None], given: list[str | None]
+) -> None:
     """The same file twice (under any spelling) or two scenarios of one name is a mistake: a
     study would silently hold one of them, or pair a scenario with itself."""
     problems = []
-    seen_files: dict[tuple[int, int], Path] = {}
-    for src in sources:
-        if src is None:
+    seen_files: dict[tuple[int, int], int] = {}
+    for i, (src, text) in enumerate(zip(sources, given, strict=True)):
+        if src is None or text is None:
             continue
         st = src.stat()
-        first = seen_files.setdefault((st.st_dev, st.st_ino), src)
-        if first is not src:
-            problems.append(ParamError("", f"{src} is the same file as {first}; give it once"))
-    seen_names: dict[str, Path | str] = {}
-    for s, src in zip(loaded, sources, strict=True):
-        where = src or "a scenario in memory"
-        first = seen_names.setdefault(s.name.casefold(), where)
-        if first is not where and not problems:
+        j = seen_files.setdefault((st.st_dev, st.st_ino), i)
+        if j != i:
+            problems.append(
+                ParamError(
+                    "",
+                    "is given twice; give it once"
+                    if given[j] == text
+                    else f"is given twice ({given[j]} and {text} are the same file); give it once",
+                )
+            )
+    seen_names: dict[str, int] = {}
+    for i, s in enumerate(loaded):
+        j = seen_names.setdefault(s.name.casefold(), i)
+        if j != i and not problems:
+            first, where = (given[k] or "a scenario in memory" for k in (j, i))
             problems.append(
                 ParamError(
                     "name",
@@ -102,7 +113,7 @@ def _check_no_duplicates(loaded: list[Scenario], sources: list[Path | None]) -> 
                 )
             )
     if problems:
-        raise ScenarioError(sources[0] or loaded[0].name, problems)
+        raise ScenarioError(given[0] or loaded[0].name, problems)
 
 
 def _check_study_options(replications: int | None, seed: int | None) -> None:

@@ -606,6 +606,7 @@ def _identity_changes(manifest: dict[str, Any], new: dict[str, Any]) -> list[Par
                 "use another --out",
             )
         )
+        return problems
     old_seed = old.get("base_seed", manifest.get("base_seed"))
     if old_seed is not None and old_seed != new["base_seed"]:
         problems.append(
@@ -649,12 +650,16 @@ def _identity_changes(manifest: dict[str, Any], new: dict[str, Any]) -> list[Par
 
 def _rebuild_check(store: StudyStore, tasks: Sequence[RunTask]) -> str | None:
     """Whether the journal can vouch for a rebuilt manifest: every run it holds must be a run
-    of this command with the same scenario, replication, seed and labels (None when so)."""
+    of this command with the same scenario, replication, seed and labels, and the same
+    parameters where the journal records their digest (None when so)."""
     heads = {t.key: _head(t) for t in tasks}
+    digests = {t.key: t.scenario.digest() for t in tasks}
     for key, entry in store.journal().items():
         head = heads.get(key)
         if head is None:
             return f"the journal holds run {key}, which this command does not make"
+        if entry.get("digest") not in (None, digests[key]):
+            return f"run {key} in the journal was made with other parameters of {head['scenario']}"
         row = entry.get("row") if isinstance(entry.get("row"), dict) else {}
         differ = [k for k, v in head.items() if row.get(k) != v]
         if differ:
@@ -796,7 +801,8 @@ def _run_locked(
             store.rebuild(fresh, reason=rebuilt)
             warnings.warn(
                 f"{rebuilt}; rebuilt it from the journal ({len(store.journal())} finished runs, "
-                "each checked against this command's scenario, replication, seed and labels)",
+                "each checked against this command's scenario, parameters, replication, seed "
+                "and labels)",
                 StudyRepairWarning,
                 stacklevel=2,
             )
@@ -882,8 +888,10 @@ def _run_session(
     last_write = [time.monotonic()]
     counts = {"ok": 0, "failed": 0, "run_seconds": 0.0, "cpu_seconds": 0.0}
 
+    digests = {t.key: t.scenario.digest() for t in todo}
+
     def on_result(outcome: RunOutcome) -> None:
-        store.record(outcome.key, outcome.row, outcome.timeseries)
+        store.record(outcome.key, outcome.row, outcome.timeseries, digests.get(outcome.key))
         status = outcome.row.get("status", "ok")
         counts["ok" if status == "ok" else "failed"] += 1
         counts["run_seconds"] += float(outcome.row.get("seconds") or 0.0)

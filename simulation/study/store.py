@@ -325,12 +325,14 @@ class StudyStore:
         try:
             text = path.read_bytes().decode("utf-8")
             manifest = json.loads(text)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            why = (
-                "is empty"
-                if path.exists() and not path.stat().st_size
-                else f"cannot be read ({exc})"
-            )
+        except FileNotFoundError:
+            raise StudyDamagedError(self._damage(f"{path} is missing")) from None
+        except OSError as exc:
+            raise StudyDamagedError(
+                self._damage(f"{path} cannot be read ({exc.strerror or exc})")
+            ) from None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            why = "is empty" if not text.strip() else f"is not valid JSON ({exc})"
             raise StudyDamagedError(self._damage(f"{path} {why}")) from None
         if not isinstance(manifest, dict):
             raise StudyDamagedError(
@@ -368,6 +370,15 @@ class StudyStore:
     def _close_torn_journal(self) -> None:
         if not self.journal_path.exists():
             return
+        try:
+            self._close_torn_line()
+        except OSError as exc:
+            raise StudyDamagedError(
+                f"{self.journal_path} cannot be repaired ({exc.strerror or exc}); it is the record "
+                "of the study's finished runs: restore it, or start again with another --out"
+            ) from None
+
+    def _close_torn_line(self) -> None:
         with self.journal_path.open("rb+") as fh:
             fh.seek(0, os.SEEK_END)
             if fh.tell() == 0:
@@ -427,9 +438,15 @@ class StudyStore:
             and (not entry.get("timeseries") or self.part_path(key).exists())
         }
 
-    def record(self, key: str, row: dict[str, Any], timeseries: pd.DataFrame | None) -> None:
+    def record(
+        self,
+        key: str,
+        row: dict[str, Any],
+        timeseries: pd.DataFrame | None,
+        digest: str | None = None,
+    ) -> None:
         """Persist one finished run: its series part first, then the journal line (with the
-        run's row) that vouches for it."""
+        run's row, and the digest of its scenario's parameters) that vouches for it."""
         has_ts = timeseries is not None and not timeseries.empty
         if has_ts:
             _atomic_parquet(timeseries, self.part_path(key))
@@ -440,6 +457,7 @@ class StudyStore:
             "error": row.get("error"),
             "time": _now(),
             "timeseries": has_ts,
+            "digest": digest,
             "row": row,
         }
         line = (json.dumps(entry, default=_json_value) + "\n").encode()
@@ -465,7 +483,15 @@ class StudyStore:
     def _gather(self, files: list[Path]) -> pd.DataFrame:
         if not files:
             return pd.DataFrame()
-        tables = [pq.read_table(f) for f in files]
+        tables = []
+        for f in files:
+            try:
+                tables.append(pq.read_table(f))
+            except (OSError, pa.ArrowException) as exc:
+                raise StudyDamagedError(
+                    f"{f} (a run's daily series) is damaged ({exc}); delete it and resume with "
+                    "--resume: its run is then redone"
+                ) from None
         try:
             table = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - exotic mixes

@@ -323,16 +323,17 @@ class StudyStore:
         object or of another format (nothing is changed)."""
         path = self.manifest_path
         try:
-            text = path.read_bytes().decode("utf-8")
-            manifest = json.loads(text)
+            raw = path.read_bytes()
         except FileNotFoundError:
             raise StudyDamagedError(self._damage(f"{path} is missing")) from None
         except OSError as exc:
             raise StudyDamagedError(
                 self._damage(f"{path} cannot be read ({exc.strerror or exc})")
             ) from None
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            why = "is empty" if not text.strip() else f"is not valid JSON ({exc})"
+            why = "is empty" if not raw.strip() else f"is not valid JSON ({exc})"
             raise StudyDamagedError(self._damage(f"{path} {why}")) from None
         if not isinstance(manifest, dict):
             raise StudyDamagedError(

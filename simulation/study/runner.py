@@ -294,9 +294,10 @@ def _iter_pool(tasks: Sequence[RunTask], workers: int, fn: RunFunction) -> Itera
     try:
         while queue or suspects or pending:
             if breaks > 3:
-                raise RuntimeError(
+                raise StudyError(
                     "the process pool broke 4 times in a row without finishing a run (workers "
-                    "cannot start?); try --workers 1 to see the error"
+                    "cannot start?); try --workers 1 (workers=1) to see the error. Finished "
+                    "runs are kept: --resume continues"
                 )
             if pool is None:
                 size = max(1, min(workers, len(queue) + len(suspects)))

@@ -22,7 +22,13 @@ What a study guarantees, and how:
 * Ctrl-C or SIGTERM stops the study, stops the workers and keeps everything finished (the
   study's status is then "interrupted"); SIGKILL keeps everything finished too, only the
   consolidated files and the manifest's run statuses are then stale until `resume=True`,
-  which finishes the study without redoing or duplicating runs.
+  which finishes the study without redoing or duplicating runs;
+* `resume=True` continues only the same study (`study_identity`: kind, base seed, scenario
+  names and digests, labels), and says what changed otherwise;
+* one process at a time works in a study folder (`study_folder` holds its lock), and nothing
+  is written before the folder, the names and the number of runs are checked;
+* a study whose runs all fail raises StudyFailedError naming the first cause.
+docs/reliability.md states these guarantees for users.
 """
 
 from __future__ import annotations

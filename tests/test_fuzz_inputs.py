@@ -7,8 +7,9 @@ cases take seconds: a wrong file is refused before any run starts. Each case is 
 `--out` folder that must still not exist afterwards.
 
 Valid names are checked the other way round: `simulation check` accepts them.
-Examples are derandomised so CI sees the same cases on every run (the campaign's size is the
-sum of `max_examples` below).
+Examples are derandomised so CI sees the same cases on every run; the campaign is 3,400
+generated cases (1,000 scenario values, 1,000 names, 800 sweep entries, 600 arbitrary TOML
+documents).
 """
 
 from __future__ import annotations
@@ -265,7 +266,7 @@ def test_the_fuzzing_sweep_is_valid() -> None:
         assert code == 0, err
 
 
-@FUZZ
+@settings(FUZZ, max_examples=800)
 @given(case=bad_sweep())
 def test_a_wrong_entry_of_a_sweep_file_is_refused_by_sweep(case) -> None:
     text, key = case
@@ -288,7 +289,7 @@ _KEY_POOL = st.one_of(
     st.sampled_from(
         [*(k for k, _, _ in KEYS), "run", "city", "modes", "extends", "sampler", "parameters"]
     ),
-    st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True),
+    st.text(alphabet="abcxyz_-.", min_size=1, max_size=6),
 )
 _LEAVES = st.one_of(
     st.booleans(),
@@ -301,13 +302,13 @@ DOCUMENTS = st.dictionaries(
     st.recursive(
         _LEAVES,
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEY_POOL, inner, max_size=3),
-        max_leaves=12,
+        max_leaves=8,
     ),
     max_size=5,
 )
 
 
-@FUZZ
+@settings(FUZZ, max_examples=600)
 @given(doc=DOCUMENTS)
 def test_check_never_gives_a_traceback_on_any_toml(doc) -> None:
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,8 +27,8 @@ from simulation import api
 from simulation.cli import main
 from simulation.scenario import ScenarioError, load_scenario
 from simulation.scenario.loading import MAX_EXTENDS_DEPTH, MAX_NESTING
-from simulation.study.runner import StudyFailedError, run_study
-from simulation.study.store import StudyStore
+from simulation.study.runner import StudyFailedError, run_study, study_folder
+from simulation.study.store import StudyLockedError, StudyStore
 
 SMALL = f"""extends = "{BASELINE.as_posix()}"
 name = "small"
@@ -493,6 +494,34 @@ def test_a_study_in_use_by_another_process_is_refused(finished_run, capsys) -> N
     # the lock died with its process: the resume goes through
     code, _, _ = cli(capsys, "run", scen, "--out", out, "--resume", *RUN)
     assert code == 0
+
+
+def test_the_lock_is_reentrant_in_a_thread_and_refuses_other_threads(workdir) -> None:
+    folder = workdir / "study"
+    errors: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with StudyStore(folder).locked():
+                pass
+        except StudyLockedError as exc:
+            errors.append(exc)
+
+    with study_folder(folder), study_folder(folder):  # the --precision loop nests like this
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert len(errors) == 1
+    assert "in use by another process" in str(errors[0])
+    with StudyStore(folder).locked():  # released by the outer holder
+        pass
+
+
+def test_folders_made_for_a_study_that_stops_on_a_mistake_are_removed(workdir) -> None:
+    folder = workdir / "a" / "b" / "study"
+    with pytest.raises(ScenarioError), study_folder(folder):
+        raise ScenarioError(None, [])
+    assert listing(workdir) == []
 
 
 def _start(argv: list[str]) -> subprocess.Popen:

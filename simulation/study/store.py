@@ -91,10 +91,11 @@ class StudyFormatError(StudyError):
     """The folder holds a study of another format version (it cannot be resumed here)."""
 
 
-# Locks this process holds, by the folder's (device, inode), with how often each is held: a
-# study resumed inside a call that already holds its lock (the --precision loop) must not
-# wait for itself, and flock locks belong to open files, not to processes.
-_HELD: dict[tuple[int, int], list[int]] = {}
+# Locks held here, by the folder's (device, inode) and the holding thread, with how often each
+# is held: a study resumed inside a call that already holds its lock (the --precision loop)
+# must not wait for itself. Another thread takes the lock through a descriptor of its own, so
+# it is refused (or waits) like another process: flock locks belong to open files.
+_HELD: dict[tuple[int, int, int], list[int]] = {}
 _HELD_GUARD = threading.Lock()
 
 
@@ -221,12 +222,12 @@ class StudyStore:
         """Hold the study's lock (creating the folder if needed) for the duration.
 
         Raises StudyLockedError when another process holds it, unless `wait`, in which case
-        it waits for that process to finish. Re-entrant within a process.
+        it waits for that process to finish. Re-entrant within a thread.
         """
         self.folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         st = os.fstat(fd)
-        ident = (st.st_dev, st.st_ino)
+        ident = (st.st_dev, st.st_ino, threading.get_ident())
         with _HELD_GUARD:
             held = _HELD.get(ident)
             if held is not None:

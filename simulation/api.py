@@ -8,7 +8,9 @@
 
 Every function accepts scenario file paths or loaded `Scenario` objects, applies the same
 overrides as the command-line options, and writes the same study folder. Process pools use
-spawned workers, so calling these from Jupyter is safe.
+spawned workers that do not re-run the caller's script, so calling these from Jupyter or from
+a plain script (without an `if __name__ == "__main__":` guard) is safe. Mistakes raise
+ScenarioError (files, options) or a StudyError (see docs/reliability.md).
 """
 
 from __future__ import annotations

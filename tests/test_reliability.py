@@ -264,6 +264,13 @@ def test_replications_above_the_files_limit_are_refused(value, workdir, capsys) 
     assert listing(workdir) == ["small.toml"]
 
 
+def test_a_fork_bomb_of_workers_is_refused(workdir, capsys) -> None:
+    code, _, err = cli(capsys, "run", small(workdir), "--out", workdir / "o", "--workers", "100000")
+    assert code == 2
+    assert "--workers: 100,000 local worker processes" in err
+    assert listing(workdir) == ["small.toml"]
+
+
 def test_max_replications_above_the_limit_is_refused(workdir, capsys) -> None:
     argv = ["compare", small(workdir), "--precision", "0.01", "--max-replications", "200001"]
     code, _, err = cli(capsys, *argv, *RUN)

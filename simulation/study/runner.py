@@ -707,6 +707,18 @@ def run_study(
     one. When every run fails it raises StudyFailedError (the study is on disk).
     """
     _check_names(scenarios)
+    cap = 4 * default_workers()
+    if scheduler is None and workers > cap:
+        raise ScenarioError(
+            "<command line>",
+            [
+                ParamError(
+                    "--workers",
+                    f"{workers:,} local worker processes for {default_workers()} core(s); at most "
+                    f"{cap} (more only slow the runs down; for more machines use --scheduler)",
+                )
+            ],
+        )
     n_runs = len(scenarios) * replications + len(extra_tasks or [])
     if n_runs > MAX_RUNS:
         raise ScenarioError(

@@ -12,8 +12,8 @@ a bounded size: a FIFO or a device would block a reader forever, and a folder is
 Folders written (`--out`) must be folders, or creatable inside a writable folder; this is
 checked before anything is written, so a mistake leaves no half-made study behind.
 
-Every check returns a message (or raises `ScenarioError`) naming the file, key or option
-and what is allowed; none of them writes anything.
+Every check returns a message saying what is wrong and what is allowed (or None); the
+callers put it under the file, key or option. None of them writes anything.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from simulation.scenario.params import ParamError, short_repr
-from simulation.scenario.settings import ScenarioError
+from simulation.scenario.params import short_repr
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -37,7 +36,6 @@ __all__ = [
     "name_problem",
     "name_rule",
     "name_schema",
-    "require_name",
     "short_repr",
 ]
 
@@ -45,7 +43,8 @@ __all__ = [
 #: point suffix and a run's replication within the 255 bytes a file name may have.
 NAME_MAX_LENGTH = 64
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-#: A sweep's name is followed by a design point's "-p00001" in its scenarios' names.
+#: A sweep's name is followed by a design point's "-p0001" (up to "-p100000") in the names
+#: of its scenarios.
 SWEEP_NAME_MAX_LENGTH = NAME_MAX_LENGTH - 8
 
 
@@ -79,16 +78,6 @@ def name_problem(value: Any, max_length: int = NAME_MAX_LENGTH) -> str | None:
     if not _NAME_RE.fullmatch(value):
         return f"must be {name_rule(max_length)}; got {short_repr(value)}"
     return None
-
-
-def require_name(
-    value: Any, key: str, file: str | Path | None, max_length: int = NAME_MAX_LENGTH
-) -> str:
-    """`value` if it is a valid name; otherwise ScenarioError naming `file` and `key`."""
-    problem = name_problem(value, max_length)
-    if problem is not None:
-        raise ScenarioError(file, [ParamError(key, problem)])
-    return value
 
 
 def _path_problem(path: Path) -> str | None:
@@ -141,8 +130,8 @@ def check_output_folder(path: Path) -> str | None:
         if path.exists() or path.is_symlink():
             if not path.is_dir():
                 return "exists and is not a folder (a study is written into a folder)"
-            if not os.access(path, os.W_OK | os.X_OK):
-                return "is a folder this user cannot write into"
+            if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+                return "is a folder this user cannot read and write"
             return None
         ancestor = path.absolute().parent
         while not ancestor.exists():

@@ -8,7 +8,9 @@
 
 Every function accepts scenario file paths or loaded `Scenario` objects, applies the same
 overrides as the command-line options, and writes the same study folder. Process pools use
-spawned workers, so calling these from Jupyter is safe.
+spawned workers that do not re-run the caller's script, so calling these from Jupyter or from
+a plain script (without an `if __name__ == "__main__":` guard) is safe. Mistakes raise
+ScenarioError (files, options) or a StudyError (see docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from typing import Any
 import pandas as pd
 
 from simulation.scenario import Scenario, ScenarioError, load_scenario
-from simulation.scenario.params import ParamError
+from simulation.scenario.params import ParamError, from_mapping
+from simulation.scenario.settings import RunSettings
 from simulation.study import statistics as analysis
 from simulation.study.precision import run_to_precision
-from simulation.study.runner import StudyResult, default_workers, run_study
+from simulation.study.runner import StudyResult, default_workers, run_study, study_folder
 from simulation.study.store import atomic_write_bytes
 
 __all__ = ["Comparison", "check", "compare", "load", "run"]
@@ -71,8 +74,58 @@ def load(
         )
     if not loaded:
         raise ScenarioError(None, [ParamError("", "no scenario given")])
+    _check_no_duplicates(
+        loaded, sources, [str(i) if not isinstance(i, Scenario) else None for i in items]
+    )
     _check_same_run_settings(loaded, sources)
     return loaded, sources
+
+
+def _check_no_duplicates(
+    loaded: list[Scenario], sources: list[Path | None], given: list[str | None]
+) -> None:
+    """The same file twice (under any spelling) or two scenarios of one name is a mistake: a
+    study would silently hold one of them, or pair a scenario with itself."""
+    problems = []
+    seen_files: dict[tuple[int, int], int] = {}
+    for i, (src, text) in enumerate(zip(sources, given, strict=True)):
+        if src is None or text is None:
+            continue
+        st = src.stat()
+        j = seen_files.setdefault((st.st_dev, st.st_ino), i)
+        if j != i:
+            problems.append(
+                ParamError(
+                    "",
+                    "is given twice; give it once"
+                    if given[j] == text
+                    else f"is given twice ({given[j]} and {text} are the same file); give it once",
+                )
+            )
+    seen_names: dict[str, int] = {}
+    for i, s in enumerate(loaded):
+        j = seen_names.setdefault(s.name.casefold(), i)
+        if j != i and not problems:
+            first, where = (given[k] or "a scenario in memory" for k in (j, i))
+            problems.append(
+                ParamError(
+                    "name",
+                    f"{where} and {first} are both named {s.name!r} (ignoring case); scenarios "
+                    "in one study need distinct names (set `name` in one of the files)",
+                )
+            )
+    if problems:
+        raise ScenarioError(given[0] or loaded[0].name, problems)
+
+
+def _check_study_options(replications: int | None, seed: int | None) -> None:
+    """--replications and --seed within the bounds scenario files have (run.replications,
+    run.seed), so an option cannot ask for what a file may not."""
+    given = {k: v for k, v in {"replications": replications, "seed": seed}.items() if v is not None}
+    if given:
+        _, errors = from_mapping(RunSettings, given, prefix="run.")
+        if errors:
+            raise ScenarioError("<command line>", errors)
 
 
 # Run settings every scenario of a study must share: paired replications compare policies, so
@@ -118,8 +171,15 @@ def run(
     resume: bool = False,
     progress: bool = True,
     kind: str = "run",
+    wait: bool = False,
 ) -> StudyResult:
-    """Run replications of one or more scenarios on common seeds (`simulation run`)."""
+    """Run replications of one or more scenarios on common seeds (`simulation run`).
+
+    Raises ScenarioError for bad files or options (nothing written), the `StudyError`s of
+    `run_study` for folders that cannot be used as asked (`wait=True` waits for another
+    process working in `out`), and StudyFailedError when every run failed.
+    """
+    _check_study_options(replications, seed)
     loaded, sources = load(scenarios, **_overrides(days, scale))
     reps = replications if replications is not None else loaded[0].run.replications
     base_seed = seed if seed is not None else loaded[0].run.seed
@@ -135,6 +195,7 @@ def run(
         resume=resume,
         progress=progress,
         kind=kind,
+        wait=wait,
     )
 
 
@@ -184,13 +245,20 @@ def compare(
     resume: bool = False,
     progress: bool = True,
     charts: bool = True,
+    wait: bool = False,
 ) -> Comparison:
     """Compare scenarios on paired replications (`simulation compare`).
 
     With `precision`, replications are added (up to `max_replications`) until every 95 %
     half-width of `metric` — each scenario's mean and each paired difference to the
-    baseline — is at most `precision`.
+    baseline — is at most `precision`. Errors as for `run`; the study folder stays locked
+    until its tables and charts are written.
     """
+    _check_study_options(replications, seed)
+    if precision is not None:
+        _, errors = from_mapping(RunSettings, {"replications": max_replications}, "run.")
+        if errors:
+            raise ScenarioError(None, [ParamError("--max-replications", e.message) for e in errors])
     loaded, sources = load(scenarios, **_overrides(days, scale))
     names = [s.name for s in loaded]
     base_name = baseline if baseline is not None else names[0]
@@ -227,44 +295,53 @@ def compare(
         progress=progress,
         kind="compare",
         extra_manifest={"baseline": base_name, "metric": metric, "precision": precision},
+        wait=wait,
     )
-    study, reps, warnings = run_to_precision(
-        loaded,
-        folder,
-        replications=reps,
-        base_seed=base_seed,
-        baseline=base_name,
-        metric=metric,
-        precision=precision,
-        max_replications=max_replications,
-        resume=resume,
-        **kwargs,
-    )
-    runs = study.runs
-    table = analysis.compare(runs, base_name)
-    ranking = analysis.ranking(runs, metric)
-    if metric in runs:
-        w = analysis.separation_warning(runs, metric, base_name)
-        if w:
-            warnings.append(w)
-    failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
-    if failed:
-        warnings.append(
-            f"{failed} run(s) failed; see the error column of runs.parquet and the manifest"
+    with study_folder(folder, wait=wait):
+        study, reps, warnings = run_to_precision(
+            loaded,
+            folder,
+            replications=reps,
+            base_seed=base_seed,
+            baseline=base_name,
+            metric=metric,
+            precision=precision,
+            max_replications=max_replications,
+            resume=resume,
+            **kwargs,
         )
-    atomic_write_bytes(folder / "comparison.csv", table.to_csv(index=False).encode())
-    atomic_write_bytes(folder / "ranking.csv", ranking.to_csv(index=False).encode())
-    cost = None
-    if not runs.empty and all(c in runs for c in ("hours_total", "cost_yuan", "needs_met_total")):
-        cost = analysis.costs(runs, base_name)
-        atomic_write_bytes(folder / "costs.csv", cost.to_csv(index=False).encode())
-    written: list[Path] = []
-    if charts and not runs.empty:
-        from simulation.views import charts as charts_mod
+        runs = study.runs
+        table = analysis.compare(runs, base_name)
+        ranking = analysis.ranking(runs, metric)
+        if metric in runs:
+            w = analysis.separation_warning(runs, metric, base_name)
+            if w:
+                warnings.append(w)
+        failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
+        if failed:
+            warnings.append(
+                f"{failed} run(s) failed; see the error column of runs.parquet and the manifest"
+            )
+        atomic_write_bytes(folder / "comparison.csv", table.to_csv(index=False).encode())
+        atomic_write_bytes(folder / "ranking.csv", ranking.to_csv(index=False).encode())
+        cost = None
+        if not runs.empty and all(
+            c in runs for c in ("hours_total", "cost_yuan", "needs_met_total")
+        ):
+            cost = analysis.costs(runs, base_name)
+            atomic_write_bytes(folder / "costs.csv", cost.to_csv(index=False).encode())
+        written: list[Path] = []
+        if charts and not runs.empty:
+            from simulation.views import charts as charts_mod
 
-        written = charts_mod.write_all(
-            folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
-        )
+            written = charts_mod.write_all(
+                folder / "charts",
+                table,
+                study.timeseries,
+                ranking,
+                metric=metric,
+                baseline=base_name,
+            )
     return Comparison(study, table, ranking, base_name, metric, warnings, written, reps, cost)
 
 

@@ -105,6 +105,11 @@ def _add_exec_options(p: argparse.ArgumentParser) -> None:
         "--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786"
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted study in --out")
+    p.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another process is working in --out, wait for it instead of stopping",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -194,6 +199,7 @@ def _study_options(args: argparse.Namespace) -> dict:
         "scheduler": args.scheduler,
         "resume": args.resume,
         "progress": not args.no_progress,
+        "wait": args.wait,
     }
 
 
@@ -253,6 +259,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         progress=not args.no_progress,
+        wait=args.wait,
     )
     print(result.summary())
     _report_end(result.study)
@@ -304,17 +311,27 @@ _COMMANDS = {
 }
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of this package as one `warning: ...` line on stderr (no file and line)."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 1 runs failed, 2 usage, 130 interrupted)."""
+    """Entry point; returns the exit status (0 ok, 1 some runs failed, 2 usage, a folder that
+    cannot be used, or every run failed, 130 interrupted)."""
+    import warnings
+
     from simulation.scenario import ScenarioError
-    from simulation.study.runner import StudyExistsError
+    from simulation.study.store import StudyError
 
     args = _parser().parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _COMMANDS[args.command](args)
     except ScenarioError as exc:
         return _usage_error(_render(exc, args))
-    except StudyExistsError as exc:
+    except StudyError as exc:
         return _usage_error(f"error: {exc}")
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

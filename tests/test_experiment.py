@@ -37,7 +37,7 @@ from simulation.study.runner import (
     run_study,
     run_tasks,
 )
-from simulation.study.store import StudyStore, atomic_write_bytes, run_key
+from simulation.study.store import StudyFormatError, StudyStore, atomic_write_bytes, run_key
 from simulation.study.sweep import run_sweep
 
 TIMING = ["seconds", "cpu_seconds"]
@@ -508,7 +508,7 @@ def test_a_study_of_another_format_is_not_resumed(workdir) -> None:
     manifest["format_version"] = 1
     (out / "manifest.json").write_text(json.dumps(manifest))
     loaded, _ = api.load(BASELINE, **SMALL)
-    with pytest.raises(StudyExistsError, match="format 1"):
+    with pytest.raises(StudyFormatError, match="format 1; this version"):
         run_study(loaded, out, replications=2, base_seed=3, resume=True, progress=False)
 
 

@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from simulation.categories import CATEGORIES
+from simulation.scenario.names import check_input_file, name_problem, name_schema, short_repr
 from simulation.scenario.params import ParamError, from_mapping, json_schema
 from simulation.scenario.settings import Scenario, ScenarioError
+
+#: Deepest nesting of tables and arrays a scenario or sweep file may have (the schema needs 3;
+#: the cap keeps a hostile file from exhausting the reader's recursion).
+MAX_NESTING = 16
+#: Longest `extends` chain (the shipped files use 1; a cycle is reported as such).
+MAX_EXTENDS_DEPTH = 32
 
 RUN_SHORTCUTS = ("days", "warmup_days", "replications", "seed", "scale", "resolution_limit_days")
 
@@ -127,6 +134,8 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None) -> 
     data = dict(data)
     data.pop("extends", None)
     scenario, errors = from_mapping(Scenario, data)
+    if scenario is not None and (problem := name_problem(scenario.name)) is not None:
+        errors.append(ParamError("name", problem))
     if errors:
         raise ScenarioError(file, errors)
     errors = _consistency(scenario)
@@ -135,19 +144,44 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path | None = None) -> 
     return scenario
 
 
+def _nesting(value: Any, depth: int = 0) -> int:
+    """How deeply tables and arrays nest in parsed TOML (stops counting past MAX_NESTING)."""
+    if depth > MAX_NESTING or not isinstance(value, dict | list):
+        return depth
+    items = value.values() if isinstance(value, dict) else value
+    return max([depth + 1, *(_nesting(v, depth + 1) for v in items)])
+
+
 def read_toml(path: Path, kind: str = "scenario file") -> dict[str, Any]:
-    """Parse a TOML file; every way it can fail becomes a ScenarioError naming the file."""
-    if not path.exists():
-        raise ScenarioError(path, [ParamError("", "file not found")])
-    if path.is_dir():
-        raise ScenarioError(path, [ParamError("", f"is a folder, not a {kind}")])
+    """Parse a TOML file; every way it can fail becomes a ScenarioError naming the file.
+
+    Only regular files of bounded size are opened (`names.check_input_file`: a FIFO would
+    block forever), and nesting is capped (MAX_NESTING) before the data is used.
+    """
+    problem = check_input_file(path, kind)
+    if problem is not None:
+        raise ScenarioError(path, [ParamError("", problem)])
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, [ParamError("", f"malformed TOML: {exc}")]) from None
     except UnicodeDecodeError:
         raise ScenarioError(path, [ParamError("", "is not UTF-8 text")]) from None
+    except RecursionError:
+        raise ScenarioError(
+            path, [ParamError("", f"tables or arrays nest too deeply (at most {MAX_NESTING})")]
+        ) from None
+    except ValueError as exc:  # an integer beyond Python's digit limit (4,300 by default)
+        what = "an integer with too many digits" if "digits" in str(exc) else str(exc)
+        raise ScenarioError(path, [ParamError("", f"unreadable value: {what}")]) from None
+    except OSError as exc:
+        raise ScenarioError(path, [ParamError("", f"cannot be read: {exc}")]) from None
+    if _nesting(data) > MAX_NESTING:
+        raise ScenarioError(
+            path, [ParamError("", f"tables or arrays nest too deeply (at most {MAX_NESTING})")]
+        )
+    return data
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -162,6 +196,20 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path]]:
     """Read a file and everything it extends; validate each file's own keys and types."""
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            chain[0],
+            [
+                ParamError(
+                    "extends",
+                    f"the chain of extends is longer than {MAX_EXTENDS_DEPTH} files "
+                    f"({chain[0].name} -> {chain[1].name} -> ... -> {path.name})",
+                )
+            ],
+        )
+    problem = check_input_file(path)
+    if problem is not None:  # before resolve(): a NUL byte or an over-long name fails there
+        raise ScenarioError(path, [ParamError("", problem)])
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
@@ -172,15 +220,20 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], list
     parent_name = own.pop("extends", None)
     _, errors = from_mapping(Scenario, own)
     if parent_name is not None and not isinstance(parent_name, str):
-        errors.append(ParamError("extends", f"must be a file name (string), got {parent_name!r}"))
+        errors.append(
+            ParamError("extends", f"must be a file name (string), got {short_repr(parent_name)}")
+        )
     if errors:
         raise ScenarioError(path, errors)
     files = [path]
     if parent_name is None:
         return own, files
-    parent_path = (path.parent / parent_name).resolve()
-    if not parent_path.exists():
-        raise ScenarioError(path, [ParamError("extends", f"file not found: {parent_path}")])
+    parent_path = path.parent / parent_name
+    problem = check_input_file(parent_path)
+    if problem is not None:
+        raise ScenarioError(
+            path, [ParamError("extends", f"{short_repr(parent_name, 120)}: {problem}")]
+        )
     parent, parent_files = _load_raw(parent_path, (*chain, path))
     parent.pop("name", None)  # a name is never inherited: it defaults to the file's stem
     return _deep_merge(parent, own), [*parent_files, *files]
@@ -194,7 +247,20 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """
     path = Path(path)
     raw, _ = _load_raw(path, ())
-    raw.setdefault("name", path.stem)
+    if "name" not in raw:
+        problem = name_problem(path.stem)
+        if problem is not None:
+            raise ScenarioError(
+                path,
+                [
+                    ParamError(
+                        "name",
+                        f"is not given, and the file's stem cannot be the name: it {problem}; "
+                        'add name = "..." to the file',
+                    )
+                ],
+            )
+        raw["name"] = path.stem
     if overrides:
         _apply_overrides(raw, overrides)
     return scenario_from_dict(raw, file=path)
@@ -208,6 +274,7 @@ def scenario_files(path: str | Path) -> list[Path]:
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (published as scenarios/scenario.schema.json)."""
     schema = json_schema(Scenario, title="Integrated party building simulation: scenario file")
+    schema["properties"]["name"].update(name_schema())
     schema["properties"]["extends"] = {
         "type": "string",
         "description": "another scenario file (relative to this one) to inherit and override",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import typing
 from dataclasses import MISSING, dataclass, field
 from typing import Any
@@ -23,7 +24,20 @@ __all__ = [
     "param",
     "param_table",
     "section",
+    "short_repr",
 ]
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """`repr(value)` cut to `limit` characters, so a hostile value cannot flood a message
+    (and an integer too long to print does not turn a message into a traceback)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond sys.get_int_max_str_digits()
+        return f"<an integer of more than {sys.get_int_max_str_digits()} digits>"
+    if len(text) > limit:
+        return f"{text[: limit - 20]}... ({len(text):,} characters)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -84,30 +98,33 @@ def _check_scalar(value: Any, tp: Any, f: dataclasses.Field, key: str) -> tuple[
     """Return (coerced value, error message or None) for one scalar."""
     if tp is bool:
         if not isinstance(value, bool):
-            return value, f"must be {_type_name(bool)}, got {value!r}"
+            return value, f"must be {_type_name(bool)}, got {short_repr(value)}"
     elif tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            return value, f"must be {_type_name(int)}, got {value!r}"
+            return value, f"must be {_type_name(int)}, got {short_repr(value)}"
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return value, f"must be {_type_name(float)}, got {value!r}"
-        value = float(value)
+            return value, f"must be {_type_name(float)}, got {short_repr(value)}"
+        try:
+            value = float(value)
+        except OverflowError:
+            return value, f"must be a finite number, got {short_repr(value)}"
         if not math.isfinite(value):
-            return value, f"must be a finite number, got {value!r}"
+            return value, f"must be a finite number, got {short_repr(value)}"
     elif tp is str and not isinstance(value, str):
-        return value, f"must be {_type_name(str)}, got {value!r}"
+        return value, f"must be {_type_name(str)}, got {short_repr(value)}"
     meta = f.metadata
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        return value, f"must be one of {', '.join(map(repr, choices))}; got {value!r}"
+        return value, f"must be one of {', '.join(map(repr, choices))}; got {short_repr(value)}"
     lo, hi = meta.get("lo"), meta.get("hi")
     if lo is not None:
         if meta.get("lo_open") and not value > lo:
-            return value, f"must be greater than {lo}; got {value!r}"
+            return value, f"must be greater than {lo}; got {short_repr(value)}"
         if not meta.get("lo_open") and value < lo:
-            return value, f"must be at least {lo}; got {value!r}"
+            return value, f"must be at least {lo}; got {short_repr(value)}"
     if hi is not None and value > hi:
-        return value, f"must be at most {hi}; got {value!r}"
+        return value, f"must be at most {hi}; got {short_repr(value)}"
     return value, None
 
 
@@ -131,7 +148,9 @@ def from_mapping(cls: type, data: dict[str, Any], prefix: str = "") -> tuple[Any
         value = data[name]
         if is_section(f):
             if not isinstance(value, dict):
-                errors.append(ParamError(key, f"must be a table ([{key}]), got {value!r}"))
+                errors.append(
+                    ParamError(key, f"must be a table ([{key}]), got {short_repr(value)}")
+                )
                 continue
             sub, sub_errors = from_mapping(f.default_factory, value, key + ".")
             errors.extend(sub_errors)

@@ -22,19 +22,29 @@ What a study guarantees, and how:
 * Ctrl-C or SIGTERM stops the study, stops the workers and keeps everything finished (the
   study's status is then "interrupted"); SIGKILL keeps everything finished too, only the
   consolidated files and the manifest's run statuses are then stale until `resume=True`,
-  which finishes the study without redoing or duplicating runs.
+  which finishes the study without redoing or duplicating runs;
+* `resume=True` continues only the same study (`study_identity`: kind, base seed, scenario
+  names and digests, labels), and says what changed otherwise;
+* one process at a time works in a study folder (`study_folder` holds its lock), and nothing
+  is written before the folder, the names and the number of runs are checked;
+* a study whose runs all fail raises StudyFailedError naming the first cause.
+docs/reliability.md states these guarantees for users.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import multiprocessing
+import multiprocessing.context
+import multiprocessing.spawn as mp_spawn
 import os
 import signal
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -47,13 +57,26 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from simulation.scenario import Scenario, ScenarioError, scenario_files
-from simulation.scenario.params import ParamError
-from simulation.study.store import FORMAT_VERSION, StudyStore, run_key
+from simulation.scenario.names import check_output_folder, name_problem
+from simulation.scenario.params import ParamError, short_repr
+from simulation.study.store import (
+    StudyDamagedError,
+    StudyError,
+    StudyLockedError,
+    StudyStore,
+    run_key,
+)
 
 __all__ = [
+    "MAX_RUNS",
     "RunOutcome",
     "RunTask",
+    "StudyDamagedError",
+    "StudyError",
     "StudyExistsError",
+    "StudyFailedError",
+    "StudyLockedError",
+    "StudyRepairWarning",
     "StudyResult",
     "default_workers",
     "execute",
@@ -61,10 +84,12 @@ __all__ = [
     "make_tasks",
     "run_study",
     "run_tasks",
+    "study_folder",
+    "study_identity",
 ]
 
 
-class StudyExistsError(Exception):
+class StudyExistsError(StudyError):
     """The output folder already holds a study (or other files) and `resume` was not asked for."""
 
 
@@ -206,6 +231,51 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             p.join(timeout=5)
 
 
+class _LibraryWorkerProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that does not re-run the caller's main script.
+
+    A spawned worker normally imports the parent's `__main__` file first, so that functions
+    defined there can be unpickled. A study's workers run `execute` (or another importable
+    function), which needs nothing from the caller's script; re-running a script that calls
+    `api.compare(...)` at top level, without an `if __name__ == "__main__":` guard, would start
+    the study again inside every worker and kill it. So the preparation data sent to these
+    workers leaves the main script out; nothing else about spawning changes.
+    """
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        original = mp_spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data = original(name)
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+            return data
+
+        # The swap lasts while this one process is launched (Popen writes its preparation
+        # data synchronously); the guard keeps two launches in this process from interleaving.
+        with _LAUNCH_GUARD:
+            mp_spawn.get_preparation_data = without_main
+            try:
+                return multiprocessing.context.SpawnProcess._Popen(process_obj)
+            finally:
+                mp_spawn.get_preparation_data = original
+
+
+class _LibraryWorkerContext(multiprocessing.context.SpawnContext):
+    Process = _LibraryWorkerProcess
+
+
+_LAUNCH_GUARD = threading.Lock()
+
+
+def _pool_context(fn: RunFunction) -> multiprocessing.context.BaseContext:
+    """Spawned workers; they skip the caller's main script unless `fn` is defined in it."""
+    if getattr(fn, "__module__", None) == "__main__":
+        return multiprocessing.get_context("spawn")
+    return _LibraryWorkerContext()
+
+
 _DIED = (
     "the worker process died while running this run (killed, out of memory, or a crash in "
     "native code); the other runs went on"
@@ -220,7 +290,7 @@ def _iter_pool(tasks: Sequence[RunTask], workers: int, fn: RunFunction) -> Itera
     are re-run one at a time on a fresh pool (so each one's fate is its own), then the study
     goes on as before.
     """
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _pool_context(fn)
     queue: deque[RunTask] = deque(tasks)
     suspects: deque[RunTask] = deque()
     pending: dict[Future, RunTask] = {}
@@ -230,9 +300,10 @@ def _iter_pool(tasks: Sequence[RunTask], workers: int, fn: RunFunction) -> Itera
     try:
         while queue or suspects or pending:
             if breaks > 3:
-                raise RuntimeError(
+                raise StudyError(
                     "the process pool broke 4 times in a row without finishing a run (workers "
-                    "cannot start?); try --workers 1 to see the error"
+                    "cannot start?); try --workers 1 (workers=1) to see the error. Finished "
+                    "runs are kept: --resume continues"
                 )
             if pool is None:
                 size = max(1, min(workers, len(queue) + len(suspects)))
@@ -442,6 +513,167 @@ def _connect(scheduler: Any) -> Any:
         ) from None
 
 
+#: Most runs one study may hold (a guard against a typo such as --replications 1000000000,
+#: which would otherwise exhaust memory before the first run).
+MAX_RUNS = 1_000_000
+
+
+def _check_names(scenarios: Sequence[Scenario]) -> None:
+    """Every scenario name is a valid path component and unique in the study (also ignoring
+    case: on macOS and Windows two names differing in case would share their files)."""
+    problems = []
+    for s in scenarios:
+        problem = name_problem(s.name)
+        if problem is not None:
+            problems.append(ParamError("name", f"scenario {short_repr(s.name)}: {problem}"))
+    names = [s.name for s in scenarios]
+    folded = [n.casefold() for n in names if isinstance(n, str)]
+    if len(set(folded)) != len(folded):
+        dupes = sorted({n for n in names if folded.count(n.casefold()) > 1})
+        problems.append(
+            ParamError(
+                "name",
+                f"scenario names must be unique in a study (ignoring case); repeated: {dupes}",
+            )
+        )
+    if problems:
+        raise ScenarioError(None, problems)
+
+
+@contextlib.contextmanager
+def study_folder(folder: str | Path, wait: bool = False) -> Iterator[StudyStore]:
+    """Check `folder` as a place to write a study, then hold its lock while the body runs.
+
+    The check comes before anything is written (ScenarioError naming --out); folders created
+    for the study are removed again when the body fails before writing anything into them.
+    Re-entrant: `api.compare` holds it around its resumed studies and its tables.
+    """
+    folder = Path(folder)
+    problem = check_output_folder(folder)
+    if problem is not None:
+        raise ScenarioError(folder, [ParamError("--out", problem)])
+    created = []
+    missing = folder.absolute()
+    while not missing.exists():
+        created.append(missing)
+        missing = missing.parent
+    store = StudyStore(folder)
+    try:
+        with store.locked(wait=wait):
+            yield store
+    except BaseException:
+        for path in created:  # innermost first; only folders left empty
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
+
+
+def study_identity(
+    kind: str,
+    base_seed: int,
+    records: dict[str, dict[str, Any]],
+    tasks: Sequence[RunTask],
+    timeseries: bool,
+) -> dict[str, Any]:
+    """What decides a study's runs: its kind, base seed, scenario names and parameter digests,
+    the labels of its runs and whether they keep daily series — and a SHA-256 of all that.
+
+    Replications are not part of it: a study grows by more replications (`--precision`,
+    resuming with a larger --replications), each a new run on seed + r.
+    """
+    labels = sorted({(t.scenario.name, json.dumps(t.labels, default=str)) for t in tasks})
+    ident: dict[str, Any] = {
+        "kind": kind,
+        "base_seed": base_seed,
+        "scenarios": [[n, r["digest"]] for n, r in records.items()],
+        "labels_sha256": hashlib.sha256(json.dumps(labels).encode()).hexdigest(),
+        "timeseries": bool(tasks[0].timeseries) if tasks else timeseries,
+    }
+    text = json.dumps(ident, sort_keys=True, default=str)
+    return {**ident, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _listing(names: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _identity_changes(manifest: dict[str, Any], new: dict[str, Any]) -> list[ParamError]:
+    """What differs between the study in the folder and the one asked for (each problem names
+    what changed). Manifests written before identities existed are compared on the kind, base
+    seed and scenarios they record."""
+    old = manifest.get("identity") or {}
+    problems = []
+    old_kind = old.get("kind", manifest.get("kind"))
+    if old_kind is not None and old_kind != new["kind"]:
+        problems.append(
+            ParamError(
+                "--out",
+                f"holds a {old_kind} study, not a {new['kind']}: its runs cannot be mixed; "
+                "use another --out",
+            )
+        )
+        return problems
+    old_seed = old.get("base_seed", manifest.get("base_seed"))
+    if old_seed is not None and old_seed != new["base_seed"]:
+        problems.append(
+            ParamError(
+                "--seed",
+                f"the study used base seed {old_seed}; resuming with {new['base_seed']} "
+                "would mix seeds in one study (omit --seed, or use a new --out)",
+            )
+        )
+    if old.get("scenarios") is not None:
+        old_digests = {n: d for n, d in old["scenarios"]}
+    else:
+        recorded = manifest.get("scenarios")
+        recorded = recorded if isinstance(recorded, dict) else {}
+        old_digests = {n: r.get("digest") for n, r in recorded.items() if isinstance(r, dict)}
+    new_digests = {n: d for n, d in new["scenarios"]}
+    removed = [n for n in old_digests if n not in new_digests]
+    added = [n for n in new_digests if n not in old_digests]
+    changed = [n for n in new_digests if n in old_digests and old_digests[n] != new_digests[n]]
+    if removed or added:
+        problems.append(
+            ParamError(
+                "scenarios",
+                f"the study holds {_listing(removed) or 'no other scenario'}, this command has "
+                f"{_listing(added) or 'no other scenario'} instead (a scenario or sweep name "
+                "changed, or scenarios were added or left out); use a new --out",
+            )
+        )
+    if changed:
+        problems.append(
+            ParamError(
+                "scenarios",
+                f"changed since the study started: {_listing(changed, 5)}; use a new --out",
+            )
+        )
+    for key, what in (("labels_sha256", "design points"), ("timeseries", "timeseries setting")):
+        if not problems and key in old and old[key] != new[key]:
+            problems.append(ParamError(key, f"the {what} differ from the study's; use a new --out"))
+    return problems
+
+
+def _rebuild_check(store: StudyStore, tasks: Sequence[RunTask]) -> str | None:
+    """Whether the journal can vouch for a rebuilt manifest: every run it holds must be a run
+    of this command with the same scenario, replication, seed and labels, and the same
+    parameters where the journal records their digest (None when so)."""
+    heads = {t.key: _head(t) for t in tasks}
+    digests = {t.key: t.scenario.digest() for t in tasks}
+    for key, entry in store.journal().items():
+        head = heads.get(key)
+        if head is None:
+            return f"the journal holds run {key}, which this command does not make"
+        if entry.get("digest") not in (None, digests[key]):
+            return f"run {key} in the journal was made with other parameters of {head['scenario']}"
+        row = entry.get("row") if isinstance(entry.get("row"), dict) else {}
+        differ = [k for k, v in head.items() if row.get(k) != v]
+        if differ:
+            return f"run {key} in the journal was made with another {', '.join(differ)}"
+    return None
+
+
 def run_study(
     scenarios: Sequence[Scenario],
     out: str | Path,
@@ -460,24 +692,46 @@ def run_study(
     extra_tasks: list[RunTask] | None = None,
     scenario_records: Sequence[dict[str, Any]] | None = None,
     fn: RunFunction = execute,
+    wait: bool = False,
 ) -> StudyResult:
     """Run (or resume) a study and return its consolidated results.
 
     `scenario_records` replaces the manifest's per-scenario records (each needs "name" and
     "digest"); a sweep uses it to record each design point's overrides rather than hundreds of
-    full parameter sets. Raises StudyExistsError when `out` holds a study (or other files) and
-    `resume` is false, and ScenarioError when resuming a study whose scenarios or base seed
-    have changed, or when the Dask scheduler cannot be reached; in every such case nothing is
-    written.
+    full parameter sets. Before anything is written this raises ScenarioError for invalid or
+    repeated scenario names, an unusable `out`, too many runs, an unreachable Dask scheduler,
+    or — when resuming — a study of another identity (kind, seeds, scenarios; the message says
+    what changed); StudyExistsError when `out` holds a study (or other files) and `resume` is
+    false; StudyLockedError when another process works in `out` (unless `wait`);
+    StudyDamagedError when its manifest is damaged and the journal cannot vouch for a rebuilt
+    one. When every run fails it raises StudyFailedError (the study is on disk).
     """
-    store = StudyStore(out)
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
+    _check_names(scenarios)
+    cap = 4 * default_workers()
+    if scheduler is None and workers > cap:
+        raise ScenarioError(
+            "<command line>",
+            [
+                ParamError(
+                    "--workers",
+                    f"{workers:,} local worker processes for {default_workers()} core(s); at most "
+                    f"{cap} (more only slow the runs down; for more machines use --scheduler)",
+                )
+            ],
+        )
+    n_runs = len(scenarios) * replications + len(extra_tasks or [])
+    if n_runs > MAX_RUNS:
         raise ScenarioError(
             None,
-            [ParamError("name", f"scenario names must be unique in a study; repeated: {dupes}")],
+            [
+                ParamError(
+                    "replications",
+                    f"{len(scenarios)} scenario(s) x {replications:,} replications = "
+                    f"{n_runs:,} runs; a study holds at most {MAX_RUNS:,}",
+                )
+            ],
         )
+    names = [s.name for s in scenarios]
     tasks = make_tasks(scenarios, replications, base_seed, labels=labels, timeseries=timeseries)
     tasks += extra_tasks or []
     if scenario_records is not None:
@@ -487,39 +741,74 @@ def run_study(
             s.name: _scenario_record(s, sources[i] if sources else None)
             for i, s in enumerate(scenarios)
         }
+    identity = study_identity(kind, base_seed, records, tasks, timeseries)
+    with study_folder(out, wait=wait) as store:
+        return _run_locked(
+            store,
+            tasks,
+            names,
+            records,
+            identity,
+            replications=replications,
+            base_seed=base_seed,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            progress=progress,
+            kind=kind,
+            extra_manifest=extra_manifest,
+            fn=fn,
+        )
+
+
+def _run_locked(
+    store: StudyStore,
+    tasks: list[RunTask],
+    names: list[str],
+    records: dict[str, dict[str, Any]],
+    identity: dict[str, Any],
+    *,
+    replications: int,
+    base_seed: int,
+    workers: int,
+    scheduler: Any,
+    resume: bool,
+    progress: bool,
+    kind: str,
+    extra_manifest: dict[str, Any] | None,
+    fn: RunFunction,
+) -> StudyResult:
+    """run_study's work once the folder is checked and locked."""
+    fresh = {
+        "kind": kind,
+        "identity": identity,
+        "scenario_order": names,
+        "base_seed": base_seed,
+        "replications": replications,
+        "seeds": sorted({t.seed for t in tasks}),
+        **(extra_manifest or {}),
+        "scenarios": records,
+    }
+    rebuilt = None
     if store.exists():
         if not resume:
             raise StudyExistsError(
                 f"{store.folder} already holds a study; add --resume to finish it, or choose another --out"
             )
-        manifest = store.load()
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise StudyExistsError(
-                f"{store.folder} holds a study in format {manifest.get('format_version')}; this "
-                f"version resumes format {FORMAT_VERSION} only: choose another --out"
-            )
-        old = {n: r.get("digest") for n, r in manifest.get("scenarios", {}).items()}
-        changed = [n for n, r in records.items() if n in old and old[n] != r["digest"]]
-        problems = []
-        if changed:
-            shown = ", ".join(changed[:5]) + (
-                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-            )
-            problems.append(
-                ParamError(
-                    "scenarios", f"changed since the study started: {shown}; use a new --out"
-                )
-            )
-        if manifest.get("base_seed", base_seed) != base_seed:
-            problems.append(
-                ParamError(
-                    "--seed",
-                    f"the study used base seed {manifest['base_seed']}; resuming with {base_seed} "
-                    "would mix seeds in one study (omit --seed, or use a new --out)",
-                )
-            )
-        if problems:
-            raise ScenarioError(store.manifest_path, problems)
+        try:
+            manifest = store.load()
+        except StudyDamagedError as exc:
+            why = _rebuild_check(store, tasks)
+            if why is not None:
+                raise StudyDamagedError(
+                    f"{exc}. It cannot be rebuilt for this command: {why}"
+                ) from None
+            manifest = None
+            rebuilt = str(exc).split(". The journal", 1)[0]
+        if manifest is not None:
+            problems = _identity_changes(manifest, identity)
+            if problems:
+                raise ScenarioError(store.manifest_path, problems)
     elif store.foreign_content():
         shown = ", ".join(store.foreign_content()[:5])
         raise StudyExistsError(
@@ -527,9 +816,19 @@ def run_study(
         )
     client = _connect(scheduler)
     try:
-        if store.exists():
+        if rebuilt is not None:
+            store.rebuild(fresh, reason=rebuilt)
+            warnings.warn(
+                f"{rebuilt}; rebuilt it from the journal ({len(store.journal())} finished runs, "
+                "each checked against this command's scenario, parameters, replication, seed "
+                "and labels)",
+                StudyRepairWarning,
+                stacklevel=2,
+            )
+        elif store.exists():
             manifest = store.manifest
             manifest.setdefault("scenarios", {}).update(records)
+            manifest["identity"] = identity
             manifest["scenario_order"] = list(
                 dict.fromkeys([*manifest.get("scenario_order", []), *names])
             )
@@ -539,21 +838,45 @@ def run_study(
                 manifest.update(extra_manifest)
             manifest["resumed"] = [*manifest.get("resumed", []), time.strftime("%Y-%m-%dT%H:%M:%S")]
         else:
-            store.start(
-                {
-                    "kind": kind,
-                    "scenario_order": names,
-                    "base_seed": base_seed,
-                    "replications": replications,
-                    "seeds": sorted({t.seed for t in tasks}),
-                    **(extra_manifest or {}),
-                    "scenarios": records,
-                }
-            )
-        return _run_session(store, tasks, workers, client, scheduler, progress, kind, fn)
+            store.start(fresh)
+        result = _run_session(store, tasks, workers, client, scheduler, progress, kind, fn)
     finally:
         if client is not None and client is not scheduler:
             client.close()
+    _raise_if_all_failed(result)
+    return result
+
+
+class StudyFailedError(StudyError):
+    """Every run of a study failed; `study` holds what is on disk, the message the first cause."""
+
+    def __init__(self, message: str, study: StudyResult) -> None:
+        super().__init__(message)
+        self.study = study
+
+
+def _raise_if_all_failed(result: StudyResult) -> None:
+    runs = result.runs
+    if result.interrupted or runs.empty or "status" not in runs or (runs["status"] == "ok").any():
+        return
+    first = runs.iloc[0]
+    error = str(first.get("error") or "unknown error")
+    hint = ""
+    if error.startswith("WorkerDied"):
+        hint = (
+            '; if this is a script started without an `if __name__ == "__main__":` guard '
+            "around its study, add one, or pass workers=1 (--workers 1) to see the error"
+        )
+    raise StudyFailedError(
+        f"all {len(runs)} run(s) of the study in {result.folder} failed; the first, "
+        f"{first['scenario']} replication {first['replication']}: {error}{hint} "
+        "(every error is in the error column of runs.parquet)",
+        result,
+    )
+
+
+class StudyRepairWarning(UserWarning):
+    """A damaged study folder was repaired (e.g. its manifest rebuilt from the journal)."""
 
 
 def _run_session(
@@ -584,8 +907,10 @@ def _run_session(
     last_write = [time.monotonic()]
     counts = {"ok": 0, "failed": 0, "run_seconds": 0.0, "cpu_seconds": 0.0}
 
+    digests = {t.key: t.scenario.digest() for t in todo}
+
     def on_result(outcome: RunOutcome) -> None:
-        store.record(outcome.key, outcome.row, outcome.timeseries)
+        store.record(outcome.key, outcome.row, outcome.timeseries, digests.get(outcome.key))
         status = outcome.row.get("status", "ok")
         counts["ok" if status == "ok" else "failed"] += 1
         counts["run_seconds"] += float(outcome.row.get("seconds") or 0.0)

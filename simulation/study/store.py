@@ -15,6 +15,12 @@ Layout of `results/<study>/` (design.md §6):
 Every file but the journal is written to a temporary name, fsynced and renamed into place, so a
 reader never sees half a file; the journal only grows, one whole line per write(2). A killed
 study (Ctrl-C, SIGTERM, SIGKILL, a crash) loses at most the runs that were still computing.
+A folder in use is locked (`StudyStore.locked`: an OS lock, `fcntl.flock`, on the folder
+itself): a second process gets `StudyLockedError` (or waits, when asked), so two processes
+never compute or record the same runs; the lock dies with its process, so a killed study never
+blocks its resume. A damaged manifest or journal gives `StudyDamagedError`, saying what is
+damaged and how to recover; the journal is the source of truth.
+
 The order of writes is what makes resuming safe: a run's series part is on disk before the
 journal line that vouches for it, so a run is either finished (journal line, and part when it
 keeps series) or redone by `--resume`, and redoing it replaces its part rather than adding a
@@ -36,7 +42,8 @@ import platform
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,9 +55,48 @@ import pyarrow.parquet as pq
 
 import simulation
 
-__all__ = ["FORMAT_VERSION", "StudyStore", "atomic_write_bytes", "environment", "run_key"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: studies are not locked
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "FORMAT_VERSION",
+    "StudyDamagedError",
+    "StudyError",
+    "StudyFormatError",
+    "StudyLockedError",
+    "StudyStore",
+    "atomic_write_bytes",
+    "environment",
+    "run_key",
+]
 
 FORMAT_VERSION = 2
+
+
+class StudyError(Exception):
+    """A study folder cannot be used as asked (the message says why and what to do)."""
+
+
+class StudyLockedError(StudyError):
+    """Another process is working in the study folder."""
+
+
+class StudyDamagedError(StudyError):
+    """The study's manifest (or journal) cannot be read; the message says how to recover."""
+
+
+class StudyFormatError(StudyError):
+    """The folder holds a study of another format version (it cannot be resumed here)."""
+
+
+# Locks held here, by the folder's (device, inode) and the holding thread, with how often each
+# is held: a study resumed inside a call that already holds its lock (the --precision loop)
+# must not wait for itself. Another thread takes the lock through a descriptor of its own, so
+# it is refused (or waits) like another process: flock locks belong to open files.
+_HELD: dict[tuple[int, int, int], list[int]] = {}
+_HELD_GUARD = threading.Lock()
 
 
 def _now() -> str:
@@ -170,10 +216,54 @@ class StudyStore:
         self.journal_path = self.folder / "journal.jsonl"
         self.manifest: dict[str, Any] = {}
 
+    # ------------------------------------------------------------------ the lock
+    @contextlib.contextmanager
+    def locked(self, wait: bool = False) -> Iterator[None]:
+        """Hold the study's lock (creating the folder if needed) for the duration.
+
+        Raises StudyLockedError when another process holds it, unless `wait`, in which case
+        it waits for that process to finish. Re-entrant within a thread.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        st = os.fstat(fd)
+        ident = (st.st_dev, st.st_ino, threading.get_ident())
+        with _HELD_GUARD:
+            held = _HELD.get(ident)
+            if held is not None:
+                held[1] += 1
+        if held is not None:
+            os.close(fd)
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    held[1] -= 1
+            return
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                except BlockingIOError:
+                    raise StudyLockedError(
+                        f"{self.folder} is in use by another process (a study folder is locked "
+                        "while a run, compare or sweep works in it); wait for it to finish, or "
+                        "add --wait to wait for it"
+                    ) from None
+            with _HELD_GUARD:
+                _HELD[ident] = [fd, 1]
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    _HELD.pop(ident, None)
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
     # ------------------------------------------------------------------ life cycle
     def exists(self) -> bool:
-        """Whether the folder holds a study (its manifest)."""
-        return self.manifest_path.exists()
+        """Whether the folder holds a study (its manifest, or a journal left without one)."""
+        return self.manifest_path.exists() or self.journal_path.exists()
 
     def foreign_content(self) -> list[str]:
         """Names in the folder when it is not a study folder (so a study never writes into, or
@@ -203,13 +293,72 @@ class StudyStore:
         the torn line is closed so the next entry starts on a line of its own, and stale
         temporary files are removed.
         """
-        self.manifest = json.loads(self.manifest_path.read_text())
+        self.manifest = self.read_manifest()
+        self._tidy()
+        return self.manifest
+
+    def rebuild(self, manifest: dict[str, Any], reason: str) -> None:
+        """Replace a damaged manifest by `manifest` (what the resuming command would have
+        started) with the run statuses from the journal, and say so in it (`rebuilt`)."""
+        self.manifest = {
+            "format_version": FORMAT_VERSION,
+            **manifest,
+            "environment": environment(),
+            "started": None,
+            "finished": None,
+            "rebuilt": {"time": _now(), "reason": reason},
+        }
+        self.parts.mkdir(parents=True, exist_ok=True)
+        self._tidy()
+        self.write_manifest()
+
+    def _tidy(self) -> None:
         self._close_torn_journal()
         for tmp in [*self.folder.glob(".*.tmp"), *self.parts.glob(".*.tmp")]:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
         self.sync_statuses()
-        return self.manifest
+
+    def read_manifest(self) -> dict[str, Any]:
+        """The manifest as a dict; StudyDamagedError when it is unreadable, not JSON, not an
+        object or of another format (nothing is changed)."""
+        path = self.manifest_path
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise StudyDamagedError(self._damage(f"{path} is missing")) from None
+        except OSError as exc:
+            raise StudyDamagedError(
+                self._damage(f"{path} cannot be read ({exc.strerror or exc})")
+            ) from None
+        try:
+            manifest = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            why = "is empty" if not raw.strip() else f"is not valid JSON ({exc})"
+            raise StudyDamagedError(self._damage(f"{path} {why}")) from None
+        if not isinstance(manifest, dict):
+            raise StudyDamagedError(
+                self._damage(f"{path} holds a JSON {type(manifest).__name__}, not an object")
+            )
+        version = manifest.get("format_version")
+        if version != FORMAT_VERSION:
+            shown = "no format version" if version is None else f"format {version!r}"
+            raise StudyFormatError(
+                f"{self.folder} holds a study of {shown}; this version ({simulation.__version__}) "
+                f"resumes study folders of format {FORMAT_VERSION} only. Its finished results stay "
+                "readable (runs.parquet); finish it with the version that started it, or start "
+                "again with another --out"
+            )
+        return manifest
+
+    def _damage(self, what: str) -> str:
+        n = len(self.journal()) if self.journal_path.is_file() else 0
+        return (
+            f"{what}. The journal ({self.journal_path.name}) is the record of finished runs "
+            f"({n} on disk): resume with the same command and --resume to rebuild the manifest "
+            "from it (the runs it holds are checked against the command's), or start again with "
+            "another --out"
+        )
 
     def sync_statuses(self) -> None:
         """Set each journaled run's status in the manifest from the journal (the source of
@@ -223,6 +372,15 @@ class StudyStore:
     def _close_torn_journal(self) -> None:
         if not self.journal_path.exists():
             return
+        try:
+            self._close_torn_line()
+        except OSError as exc:
+            raise StudyDamagedError(
+                f"{self.journal_path} cannot be repaired ({exc.strerror or exc}); it is the record "
+                "of the study's finished runs: restore it, or start again with another --out"
+            ) from None
+
+    def _close_torn_line(self) -> None:
         with self.journal_path.open("rb+") as fh:
             fh.seek(0, os.SEEK_END)
             if fh.tell() == 0:
@@ -244,12 +402,23 @@ class StudyStore:
         out: dict[str, dict[str, Any]] = {}
         if not self.journal_path.exists():
             return out
-        for line in self.journal_path.read_text(errors="replace").splitlines():
+        try:
+            text = self.journal_path.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise StudyDamagedError(
+                f"{self.journal_path} cannot be read ({exc.strerror or exc}); it is the record "
+                "of the study's finished runs: restore it, or start again with another --out"
+            ) from None
+        for line in text.splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if isinstance(entry, dict) and "key" in entry and "status" in entry:
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("key"), str)
+                and entry.get("status") in ("ok", "failed")
+            ):
                 out[entry["key"]] = entry
         return out
 
@@ -271,9 +440,15 @@ class StudyStore:
             and (not entry.get("timeseries") or self.part_path(key).exists())
         }
 
-    def record(self, key: str, row: dict[str, Any], timeseries: pd.DataFrame | None) -> None:
+    def record(
+        self,
+        key: str,
+        row: dict[str, Any],
+        timeseries: pd.DataFrame | None,
+        digest: str | None = None,
+    ) -> None:
         """Persist one finished run: its series part first, then the journal line (with the
-        run's row) that vouches for it."""
+        run's row, and the digest of its scenario's parameters) that vouches for it."""
         has_ts = timeseries is not None and not timeseries.empty
         if has_ts:
             _atomic_parquet(timeseries, self.part_path(key))
@@ -284,6 +459,7 @@ class StudyStore:
             "error": row.get("error"),
             "time": _now(),
             "timeseries": has_ts,
+            "digest": digest,
             "row": row,
         }
         line = (json.dumps(entry, default=_json_value) + "\n").encode()
@@ -309,7 +485,15 @@ class StudyStore:
     def _gather(self, files: list[Path]) -> pd.DataFrame:
         if not files:
             return pd.DataFrame()
-        tables = [pq.read_table(f) for f in files]
+        tables = []
+        for f in files:
+            try:
+                tables.append(pq.read_table(f))
+            except (OSError, pa.ArrowException) as exc:
+                raise StudyDamagedError(
+                    f"{f} (a run's daily series) is damaged ({exc}); delete it and resume with "
+                    "--resume: its run is then redone"
+                ) from None
         try:
             table = pa.concat_tables(tables, promote_options="permissive")
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # pragma: no cover - exotic mixes

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,11 @@ from simulation.scenario import (
     load_scenario,
     read_toml,
 )
-from simulation.scenario.params import ParamError
+from simulation.scenario.names import SWEEP_NAME_MAX_LENGTH, check_input_file, name_problem
+from simulation.scenario.params import ParamError, short_repr
 from simulation.study.sweep.designs import point_scenarios
 from simulation.study.sweep.spec import (
     _KEYS,
-    _NAME_RE,
     _SPEC_KEYS,
     _TABLES,
     _TOP,
@@ -46,9 +45,8 @@ def is_sweep_file(path: str | Path) -> bool:
     """
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = read_toml(path, "sweep file")  # never opens a FIFO, never recurses unbounded
+    except ScenarioError:
         return path.stem.startswith("sweep")
     return "sampler" in data or "parameters" in data
 
@@ -207,10 +205,13 @@ def _top_level(data: dict[str, Any], default_name: str, errs: list[ParamError]) 
         errs.append(ParamError(key, f"unknown key{hint}; allowed here: {', '.join(sorted(_TOP))}"))
     out: dict[str, Any] = {}
     out["name"] = _text(data, "name", default_name, errs)
-    if out["name"] is not None and not _NAME_RE.match(out["name"]):
-        errs.append(
-            ParamError("name", f"must be letters, digits, '_', '-' or '.', got {out['name']!r}")
-        )
+    if out["name"] is not None:
+        problem = name_problem(out["name"], SWEEP_NAME_MAX_LENGTH)
+        if problem is not None:
+            if "name" not in data:
+                problem = f"is not given, and the file's stem cannot be the name: it {problem}"
+            errs.append(ParamError("name", problem))
+            out["name"] = None
     out["description"] = _text(data, "description", "", errs) or ""
     sampler = _text(data, "sampler", None, errs)
     if "sampler" not in data:
@@ -344,10 +345,12 @@ def _base_path(data: dict[str, Any], root: Path, errs: list[ParamError]) -> Path
         return None
     if base_name is None:
         return None
-    path = (root / base_name).resolve()
-    if not path.is_file():
-        errs.append(ParamError("base", f"scenario file not found: {path}"))
+    path = root / base_name
+    problem = check_input_file(path)
+    if problem is not None:
+        errs.append(ParamError("base", f"{short_repr(base_name, 120)}: {problem}"))
         return None
+    path = path.resolve()
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -15,8 +16,8 @@ from simulation.scenario import (
     ScenarioError,
 )
 from simulation.scenario.params import ParamError
-from simulation.study.runner import StudyResult, default_workers, run_study
-from simulation.study.store import StudyStore, atomic_write_bytes
+from simulation.study.runner import StudyResult, default_workers, run_study, study_folder
+from simulation.study.store import StudyDamagedError, StudyStore, atomic_write_bytes
 from simulation.study.sweep.designs import _point_overrides, design, point_scenarios
 from simulation.study.sweep.file import load_sweep
 from simulation.study.sweep.indices import sobol_indices, summarise
@@ -130,35 +131,58 @@ def run_sweep(
     scheduler: Any = None,
     resume: bool = False,
     progress: bool = True,
+    wait: bool = False,
 ) -> SweepResult:
     """Run a sweep (`simulation sweep`): every design point x replication as one study.
 
     Everything is validated before anything is written (a ScenarioError names the sweep file
     and key). `resume=True` finishes an interrupted sweep in `out`; the sweep must be the same
     (its digest: base scenario, sampler, samples, seed and parameters), though `replications`
-    may have been raised to add runs.
+    may have been raised to add runs. `wait` waits for another process working in `out`
+    instead of raising StudyLockedError.
     """
     spec = sweep if isinstance(sweep, SweepSpec) else load_sweep(sweep, check_design=False)
     table = design(spec)
     scenarios = point_scenarios(spec, table)
     folder = Path(out) if out is not None else _default_out(spec)
-    store = StudyStore(folder)
+    with study_folder(folder, wait=wait) as store:
+        return _run_sweep_locked(
+            spec, table, scenarios, store, workers, scheduler, resume, progress
+        )
+
+
+def _run_sweep_locked(
+    spec: SweepSpec,
+    table: pd.DataFrame,
+    scenarios: list,
+    store: StudyStore,
+    workers: int | None,
+    scheduler: Any,
+    resume: bool,
+    progress: bool,
+) -> SweepResult:
+    folder = store.folder
+    old = None
     if resume and store.exists():
-        old = store.load().get("sweep", {})
-        if old.get("digest") != spec.digest():
-            was = json.loads(json.dumps(old.get("identity", {}), default=str))
-            now = json.loads(json.dumps(spec.identity(), default=str))
-            changed = [k for k in now if was.get(k) != now[k]] or ["(not a sweep study)"]
-            raise ScenarioError(
-                spec.file or "<sweep>",
-                [
-                    ParamError(
-                        "",
-                        f"differs from the sweep that started {folder} in: {', '.join(changed)} "
-                        "(base = the base scenario with [run] and [fixed]); use a new --out",
-                    )
-                ],
-            )
+        # A damaged manifest is rebuilt by run_study or refused there with the reason; a
+        # study of another kind is refused there too, naming the kind.
+        with contextlib.suppress(StudyDamagedError):
+            manifest = store.load()
+            old = manifest.get("sweep", {}) if manifest.get("kind") == "sweep" else None
+    if old is not None and old.get("digest") != spec.digest():
+        was = json.loads(json.dumps(old.get("identity", {}), default=str))
+        now = json.loads(json.dumps(spec.identity(), default=str))
+        changed = [k for k in now if was.get(k) != now[k]] or ["(not a sweep study)"]
+        raise ScenarioError(
+            spec.file or "<sweep>",
+            [
+                ParamError(
+                    "",
+                    f"differs from the sweep that started {folder} in: {', '.join(changed)} "
+                    "(base = the base scenario with [run] and [fixed]); use a new --out",
+                )
+            ],
+        )
     labels = []
     records = []
     for s, (i, row) in zip(scenarios, table.iterrows(), strict=True):

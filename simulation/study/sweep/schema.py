@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulation.scenario.names import SWEEP_NAME_MAX_LENGTH, name_schema
 from simulation.scenario.params import json_schema
 from simulation.study.sweep.spec import (
     _KEYS,
-    _NAME_RE,
     _TOP,
     DEFAULT_OUTPUTS,
     MAX_DESIGN_POINTS,
@@ -92,7 +92,7 @@ def sweep_schema() -> dict[str, Any]:
     run_props = {key: _ref(f"run.{key}") for key in RUN_KEYS}
     fixed_props = {key: _ref(key) for key in fixable}
     props: dict[str, Any] = {
-        "name": {"type": "string", "pattern": _NAME_RE.pattern, "description": _TOP["name"]},
+        "name": {**name_schema(SWEEP_NAME_MAX_LENGTH), "description": _TOP["name"]},
         "description": {"type": "string", "description": _TOP["description"]},
         "base": {"type": "string", "description": _TOP["base"]},
         "sampler": {"enum": list(SAMPLERS), "description": _TOP["sampler"]},

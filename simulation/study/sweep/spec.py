@@ -8,7 +8,6 @@ import difflib
 import hashlib
 import json
 import math
-import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,6 @@ RESERVED_KEYS: dict[str, str] = {
     "run.replications": "set the top-level `replications` of the sweep file",
 }
 MAX_DESIGN_POINTS = 100_000
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SPEC_KEYS = ("range", "values", "levels")
 _TOP = {
     "name": "sweep name (defaults to the file's stem); design points are <name>-p0001, ...",

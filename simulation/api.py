@@ -24,6 +24,7 @@ import pandas as pd
 from simulation.scenario import Scenario, ScenarioError, load_scenario
 from simulation.scenario.params import ParamError
 from simulation.study import statistics as analysis
+from simulation.study import uncertainty as unc
 from simulation.study.precision import run_to_precision
 from simulation.study.runner import StudyResult, default_workers, run_study
 from simulation.study.store import atomic_write_bytes
@@ -150,15 +151,26 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     replications: int = 0
+    uncertainty: unc.UncertaintyResult | None = None
 
     def summary(self) -> str:
-        """The terminal table: means with 95 % CIs, paired differences, ranking, warnings."""
-        lines = [analysis.summary_table(self.table)]
+        """The terminal table: means with 95 % CIs, paired differences, ranking, warnings;
+        with `uncertainty`, also both interval kinds side by side and the verdicts."""
+        noise_cols = [c for c in analysis.COMPARISON_COLUMNS if c in self.table]
+        lines = [analysis.summary_table(self.table[noise_cols].copy())]
         lines.append("")
         lines.append(f"Probability of being best on {self.metric} (paired bootstrap):")
         for row in self.ranking.itertuples():
             lines.append(
                 f"  {row.scenario:<24} {row.p_best:6.1%}   mean {row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}]"
+            )
+        if self.uncertainty is not None:
+            headline = list(dict.fromkeys([self.metric, "service_coverage", "resolution_rate"]))
+            lines.append("")
+            lines.append(
+                unc.headline_table(
+                    self.table, self.uncertainty, headline, self.baseline, self.ranking
+                )
             )
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
@@ -181,12 +193,20 @@ def compare(
     resume: bool = False,
     progress: bool = True,
     charts: bool = True,
+    uncertainty: int | None = None,
+    uncertainty_design: str = "lhs",
+    posterior: str | Path | None = None,
 ) -> Comparison:
     """Compare scenarios on paired replications (`simulation compare`).
 
     With `precision`, replications are added (up to `max_replications`) until every 95 %
     half-width of `metric` — each scenario's mean and each paired difference to the
     baseline — is at most `precision`.
+
+    With `uncertainty=N`, N draws of every uncertain parameter (a `uncertainty_design`
+    design: "lhs" or "sobol"; fitted parameters from a calibration's `posterior` table when
+    given) are also run on every scenario, paired, and the table gains the intervals and
+    verdicts described in `simulation.study.uncertainty`.
     """
     loaded, sources = load(scenarios, **_overrides(days, scale))
     names = [s.name for s in loaded]
@@ -217,13 +237,21 @@ def compare(
     reps = replications if replications is not None else loaded[0].run.replications
     base_seed = seed if seed is not None else loaded[0].run.seed
     folder = Path(out) if out is not None else _default_out("compare", loaded)
+    uplan, draw_tasks = _uncertainty_plan(
+        loaded, uncertainty, uncertainty_design, posterior, base_seed, folder, resume
+    )
+    extra_manifest: dict[str, Any] = {"baseline": base_name, "metric": metric}
+    extra_manifest["precision"] = precision
+    if uplan is not None:
+        extra_manifest["uncertainty"] = uplan.record()
     kwargs = dict(
         sources=sources,
         workers=workers or default_workers(),
         scheduler=scheduler,
         progress=progress,
         kind="compare",
-        extra_manifest={"baseline": base_name, "metric": metric, "precision": precision},
+        extra_manifest=extra_manifest,
+        extra_tasks=draw_tasks,
     )
     study, reps, warnings = run_to_precision(
         loaded,
@@ -237,13 +265,22 @@ def compare(
         resume=resume,
         **kwargs,
     )
-    runs = study.runs
+    runs = unc.noise_runs(study.runs)
     table = analysis.compare(runs, base_name)
     ranking = analysis.ranking(runs, metric)
     if metric in runs:
         w = analysis.separation_warning(runs, metric, base_name)
         if w:
             warnings.append(w)
+    uresult = None
+    if uplan is not None and not unc.draw_runs(study.runs).empty:
+        uresult = unc.analyse(study.runs, base_name, metric, uplan)
+        table = unc.merge(table, uresult)
+        ranking = unc.merge_ranking(ranking, uresult)
+        atomic_write_bytes(
+            folder / "sensitivity.csv", uresult.sensitivity.to_csv(index=False).encode()
+        )
+    runs = study.runs
     failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
     if failed:
         warnings.append(
@@ -258,7 +295,40 @@ def compare(
         written = charts_mod.write_all(
             folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
         )
-    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps)
+    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps, uresult)
+
+
+def _uncertainty_plan(
+    loaded: list[Scenario],
+    n: int | None,
+    design: str,
+    posterior: str | Path | None,
+    base_seed: int,
+    folder: Path,
+    resume: bool,
+) -> tuple[unc.UncertaintyPlan | None, list]:
+    """The draws of `--uncertainty` and their runs; checked against a study being resumed."""
+    from simulation.study.store import StudyStore
+
+    if n is None and posterior is not None:
+        raise ScenarioError(None, [ParamError("--posterior", "needs --uncertainty N")])
+    uplan = None
+    tasks: list = []
+    if n is not None:
+        post = unc.load_posterior(posterior) if posterior is not None else None
+        uplan = unc.plan(
+            loaded,
+            n,
+            base_seed,
+            design=design,
+            posterior=post,
+            posterior_name=str(posterior) if posterior is not None else None,
+        )
+        tasks = unc.draw_tasks(loaded, uplan, base_seed)
+    store = StudyStore(folder)
+    if resume and store.exists():
+        unc.check_resumable(store.load(), uplan, store.manifest_path)
+    return uplan, tasks
 
 
 def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:

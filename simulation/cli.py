@@ -108,6 +108,28 @@ def _add_exec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _add_uncertainty_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--uncertainty",
+        type=_positive_int,
+        metavar="N",
+        help="also run N draws of every uncertain parameter (from its plausible range), the "
+        "same draw on every scenario, and show intervals with assumption uncertainty",
+    )
+    p.add_argument(
+        "--uncertainty-design",
+        choices=("lhs", "sobol"),
+        default="lhs",
+        help="design over the draws: Latin hypercube (default) or scrambled Sobol",
+    )
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="CSV",
+        help="draw fitted parameters from a calibration's posterior.csv instead of their ranges",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simulation",
@@ -142,6 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         help="cap for --precision (default: 200)",
     )
     p.add_argument("--no-charts", action="store_true", help="do not write charts")
+    _add_uncertainty_options(p)
     _add_run_options(p)
 
     p = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube or Sobol)")
@@ -233,12 +256,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         charts=not args.no_charts,
+        uncertainty=args.uncertainty,
+        uncertainty_design=args.uncertainty_design,
+        posterior=args.posterior,
         **_study_options(args),
     )
     print(result.summary())
     for path in result.charts:
         print(f"chart: {path}")
     print(f"comparison: {result.study.folder / 'comparison.csv'}")
+    if result.uncertainty is not None:
+        print(f"sensitivity: {result.study.folder / 'sensitivity.csv'}")
     _report_end(result.study)
     return EXIT_INTERRUPTED if result.study.interrupted else 0
 

@@ -292,16 +292,34 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from simulation import api
-    from simulation.scenario import ScenarioError
+    from simulation.scenario import Scenario, ScenarioError
 
     bad = 0
+    checked_scenario = False
     for path, res in api.check(args.files):
         if isinstance(res, ScenarioError):
             bad += 1
             print(_render(res, args), file=sys.stderr)
         else:
             print(f"ok: {path} ({res.name})")
+            checked_scenario = checked_scenario or isinstance(res, Scenario)
+    if checked_scenario:
+        _note_unranged()
     return EXIT_USAGE if bad else 0
+
+
+def _note_unranged() -> None:
+    """Name the effect-carrying parameters that have no plausible range yet."""
+    from simulation.scenario import Scenario
+    from simulation.scenario.params import unranged_parameters
+
+    gaps = unranged_parameters(Scenario)
+    if gaps:
+        print(
+            f"note: {len(gaps)} effect-carrying parameter(s) (assumptions or calibrated values) "
+            "have no plausible range, so compare --uncertainty holds them at their values: "
+            + ", ".join(gaps)
+        )
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

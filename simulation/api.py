@@ -29,7 +29,7 @@ from simulation.study.precision import run_to_precision
 from simulation.study.runner import StudyResult, default_workers, run_study
 from simulation.study.store import atomic_write_bytes
 
-__all__ = ["Comparison", "check", "compare", "load", "run"]
+__all__ = ["Comparison", "calibrate", "check", "compare", "load", "run"]
 
 ScenarioLike = str | Path | Scenario
 
@@ -52,8 +52,18 @@ def load(
                 loaded.append(item.replace(overrides) if overrides else item)
                 sources.append(None)
             else:
+                from simulation.study.calibration import is_calibration_file
                 from simulation.study.sweep import is_sweep_file
 
+                if Path(item).is_file() and is_calibration_file(Path(item)):
+                    raise ScenarioError(
+                        item,
+                        [
+                            ParamError(
+                                "", "is a calibration file; run it with: simulation calibrate FILE"
+                            )
+                        ],
+                    )
                 if Path(item).is_file() and is_sweep_file(Path(item)):
                     raise ScenarioError(
                         item,
@@ -331,15 +341,54 @@ def _uncertainty_plan(
     return uplan, tasks
 
 
-def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:
-    """Validate scenario or sweep files; one (path, Scenario-or-error) pair per file."""
+def check(paths: Sequence[str | Path]) -> list[tuple[Path, Any]]:
+    """Validate scenario, sweep or calibration files; one (path, loaded-or-error) pair per
+    file."""
+    from simulation.study.calibration import is_calibration_file, load_calibration
     from simulation.study.sweep import is_sweep_file, load_sweep
 
     out: list[tuple[Path, Any]] = []
     for p in paths:
         path = Path(p)
         try:
+            if is_calibration_file(path):
+                out.append((path, load_calibration(path)))
+                continue
             out.append((path, load_sweep(path) if is_sweep_file(path) else load_scenario(path)))
         except ScenarioError as exc:
             out.append((path, exc))
     return out
+
+
+def calibrate(
+    calibfile: str | Path,
+    *,
+    trials: int | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+):
+    """Fit a calibration file's parameters to its targets (`simulation calibrate`).
+
+    Returns a `simulation.study.calibration.CalibrationResult`; see that module for the
+    files written. `resume=True` with the `out` of a killed or interrupted calibration goes
+    on from the trials already in its database.
+    """
+    from simulation.study.calibration import load_calibration, run_calibration
+
+    cal = load_calibration(calibfile)
+    if resume and out is None:
+        raise ScenarioError(None, [ParamError("--resume", "needs --out: the folder to resume")])
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out is not None else Path("results") / f"calibrate-{cal.name}-{stamp}"
+    return run_calibration(
+        cal,
+        folder,
+        trials=trials,
+        workers=workers or default_workers(),
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
+    )

@@ -3,6 +3,7 @@
     simulation run SCENARIO [--replications N] [--days D] [--seed S] [--scale F] [--out DIR]
     simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
     simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
+    simulation calibrate CALIBFILE [--trials N] [--workers N] [--resume] [--out DIR]
     simulation check FILE...
     simulation schema [--write]
 
@@ -171,6 +172,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("sweepfile", type=Path, help="sweep file (TOML)")
     _add_exec_options(p)
 
+    p = sub.add_parser("calibrate", help="fit uncertain parameters to target figures (resumable)")
+    p.add_argument("calibfile", type=Path, help="calibration file (TOML)")
+    p.add_argument(
+        "--trials", type=_positive_int, help="complete trials to reach (default: the file's)"
+    )
+    _add_exec_options(p)
+
     p = sub.add_parser("check", help="validate scenario or sweep files")
     p.add_argument("files", type=Path, nargs="+")
 
@@ -290,6 +298,32 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if "status" in runs and (runs["status"] == "ok").any() else 1
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulation import api
+
+    result = api.calibrate(
+        args.calibfile,
+        trials=args.trials,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    if result.interrupted:
+        print(f"interrupted: {len(result.trials)} trial(s) in {result.folder}")
+        print(f"resume with the same command and --resume --out {result.folder}")
+        return EXIT_INTERRUPTED
+    if result.fit.empty:
+        print(f"no trial completed; see {result.folder / 'trials.csv'}")
+        return 1
+    print(result.summary())
+    for name in ("fit.csv", "fitted.toml", "trials.csv", "posterior.csv"):
+        if (result.folder / name).exists():
+            print(f"{name.split('.')[0]}: {result.folder / name}")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from simulation import api
     from simulation.scenario import Scenario, ScenarioError
@@ -345,6 +379,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "calibrate": _cmd_calibrate,
     "check": _cmd_check,
     "schema": _cmd_schema,
 }

@@ -364,6 +364,8 @@ def calibrate(
     calibfile: str | Path,
     *,
     trials: int | None = None,
+    scale: float | None = None,
+    days: int | None = None,
     out: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -373,12 +375,20 @@ def calibrate(
     """Fit a calibration file's parameters to its targets (`simulation calibrate`).
 
     Returns a `simulation.study.calibration.CalibrationResult`; see that module for the
-    files written. `resume=True` with the `out` of a killed or interrupted calibration goes
-    on from the trials already in its database.
+    files written. `scale` and `days` override the file's run settings. `resume=True` with
+    the `out` of a killed or interrupted calibration goes on from the trials already in its
+    database (with the same file and options).
     """
+    import dataclasses
+
     from simulation.study.calibration import load_calibration, run_calibration
 
     cal = load_calibration(calibfile)
+    if scale is not None or days is not None:
+        run = {**cal.overrides, **_overrides(days, scale)}
+        for f in cal.scenario_files():
+            load_scenario(f, overrides=run)  # an inconsistent option fails here, by file
+        cal = dataclasses.replace(cal, overrides=run)
     if resume and out is None:
         raise ScenarioError(None, [ParamError("--resume", "needs --out: the folder to resume")])
     stamp = time.strftime("%Y%m%d-%H%M%S")

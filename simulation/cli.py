@@ -3,7 +3,7 @@
     simulation run SCENARIO [--replications N] [--days D] [--seed S] [--scale F] [--out DIR]
     simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
     simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
-    simulation calibrate CALIBFILE [--trials N] [--workers N] [--resume] [--out DIR]
+    simulation calibrate CALIBFILE [--trials N] [--scale F] [--days D] [--resume] [--out DIR]
     simulation check FILE...
     simulation schema [--write]
 
@@ -177,6 +177,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--trials", type=_positive_int, help="complete trials to reach (default: the file's)"
     )
+    p.add_argument(
+        "--scale", type=_fraction, help="fraction of the population (default: the file's [run])"
+    )
+    p.add_argument("--days", type=_positive_int, help="simulated days (default: the file's [run])")
     _add_exec_options(p)
 
     p = sub.add_parser("check", help="validate scenario or sweep files")
@@ -304,6 +308,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     result = api.calibrate(
         args.calibfile,
         trials=args.trials,
+        scale=args.scale,
+        days=args.days,
         out=args.out,
         workers=args.workers,
         scheduler=args.scheduler,

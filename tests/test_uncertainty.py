@@ -319,3 +319,20 @@ def test_posterior_without_uncertainty_exits_2(tmp_path: Path, capsys) -> None:
     assert rc == 2
     assert "--posterior" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_difference_within_noise_is_said_to_depend_on_noise() -> None:
+    runs, uplan = _synthetic(40, lambda x1, x2, e: 0.01 * e)
+    res = unc.analyse(runs, "base", "needs_met_rate", uplan, metrics=["needs_met_rate"])
+    table = pd.DataFrame(
+        {
+            "scenario": ["base", "alt"],
+            "metric": "needs_met_rate",
+            "diff": [0.0, 0.001],
+            "diff_ci_low": [np.nan, -0.004],
+            "diff_ci_high": [np.nan, 0.006],
+        }
+    )
+    merged = unc.merge(table, res).set_index("scenario")
+    assert merged.loc["alt", "verdict"].startswith("depends on noise")
+    assert merged.loc["base", "verdict"] == ""

@@ -23,7 +23,8 @@ How it works:
   baseline. They hold assumption uncertainty plus one run's noise and, unlike a confidence
   interval, do not shrink with more draws: they say what the result could plausibly be.
 * **Verdicts.** A difference is `robust` when it has the same sign as its mean in at least
-  95 % of draws; otherwise it `depends on` the parameters that explain it.
+  95 % of draws; otherwise it `depends on` the parameters that explain it, or on "noise"
+  first when even the noise-only interval at the scenarios' own values contains 0.
 * **What a difference depends on** is measured per parameter by the squared Spearman rank
   correlation between the parameter's draws and the paired difference (a regression-based,
   one-at-a-time measure: the share of the difference's rank variance the parameter explains
@@ -465,8 +466,22 @@ def _p_best(dr: pd.DataFrame, metric: str, scenarios: Sequence[str]) -> pd.Serie
 
 
 def merge(table: pd.DataFrame, result: UncertaintyResult) -> pd.DataFrame:
-    """The comparison table with the uncertainty columns added (same rows, same order)."""
+    """The comparison table with the uncertainty columns added (same rows, same order).
+
+    A difference that is not robust and whose noise-only interval already contains 0 is
+    first of all a matter of noise: its verdict says so ("depends on noise", then any
+    parameters named), so a reader does not hunt for an assumption behind a difference
+    the default values do not show either.
+    """
     out = table.merge(result.columns, on=["scenario", "metric"], how="left")
+    lo, hi = out["diff_ci_low"], out["diff_ci_high"]
+    within_noise = ~((lo > 0) | (hi < 0))  # NaN intervals count as not separated
+    shaky = out["verdict"].fillna("").str.startswith("depends on") & within_noise
+    for i in out.index[shaky]:
+        named = out.at[i, "depends_on"]
+        out.at[i, "verdict"] = "depends on noise" + (
+            f" and {named.replace(';', ', ')}" if isinstance(named, str) and named else ""
+        )
     out.attrs.update(table.attrs)
     return out
 

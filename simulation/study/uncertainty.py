@@ -436,7 +436,7 @@ def analyse(
                     rec["verdict"] = (
                         "depends on " + ", ".join(named)
                         if named
-                        else "depends on assumptions no single parameter explains (add draws)"
+                        else "depends on several assumptions (none singled out: add draws)"
                     )
             records.append(rec)
     columns = pd.DataFrame(records)

@@ -253,3 +253,5 @@ def test_sigkill_then_resume_finishes_the_calibration(tmp_path: Path) -> None:
     trials = pd.read_csv(out / "trials.csv")
     assert (trials["state"] == "COMPLETE").sum() == 4
     assert (out / "fitted.toml").exists()
+    sessions = json.loads((out / "manifest.json").read_text())["sessions"]
+    assert [x["status"] for x in sessions] == ["killed", "complete"]

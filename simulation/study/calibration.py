@@ -97,7 +97,8 @@ class Target:
 
 @dataclass(frozen=True)
 class FitParameter:
-    """A parameter the search varies, over [low, high] (log scale for log-uniform ranges)."""
+    """A parameter the search varies, over [low, high] (log scale for log-uniform ranges;
+    a triangular range is searched evenly: the search looks for fits, not for likely values)."""
 
     key: str
     low: float
@@ -185,12 +186,10 @@ def _int_in(raw: dict, key: str, default: int, lo: int, hi: int, errs: list) -> 
 
 def _schema_fields() -> dict[str, dict[str, Any]]:
     """Dotted key -> (default, metadata) of every numeric scenario parameter."""
-    import dataclasses as dc
-
     out: dict[str, dict[str, Any]] = {}
 
     def walk(cls: type, prefix: str) -> None:
-        for f in dc.fields(cls):
+        for f in dataclasses.fields(cls):
             if f.metadata.get("section"):
                 walk(f.default_factory, prefix + f.name + ".")
             elif isinstance(f.default, int | float) and not isinstance(f.default, bool):
@@ -243,7 +242,10 @@ def _parameters(raw: Any, errs: list[ParamError]) -> list[FitParameter]:
             continue
         if dist not in ("uniform", "loguniform", "triangular"):
             errs.append(
-                ParamError(where, f"distribution must be uniform or loguniform, got {dist!r}")
+                ParamError(
+                    where,
+                    f"distribution must be uniform, loguniform or triangular, got {dist!r}",
+                )
             )
             continue
         if dist == "loguniform" and low <= 0:
@@ -611,8 +613,13 @@ def run_calibration(
     scenarios = _loaded(cal, cal.scenario_files("calibration"))
     seeds = [cal.seed + i for i in range(cal.seeds)]
     batch = max(1, workers) if scheduler is None else max(1, workers, 4)
-    session: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    for old in manifest.get("sessions", []):
+        if old.get("status") == "running":  # that session was killed: no end was recorded
+            old["status"] = "killed"
+    session: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S"), "status": "running"}
     session["stale_trials_redone"] = len(stale)
+    manifest["sessions"] = [*manifest.get("sessions", []), session]
+    _write_manifest(folder, manifest)
     wall = time.perf_counter()
     interrupted = False
 
@@ -663,7 +670,7 @@ def run_calibration(
         workers=workers if scheduler is None else None,
         scheduler=str(scheduler) if scheduler is not None else None,
     )
-    manifest["sessions"] = [*manifest.get("sessions", []), session]
+    _write_manifest(folder, manifest)
     trials_df = _trials_table(study, cal)
     atomic_write_bytes(folder / "trials.csv", trials_df.to_csv(index=False).encode())
     done = trials_df[trials_df["state"] == "COMPLETE"]
@@ -685,7 +692,7 @@ def run_calibration(
         with contextlib.suppress(FileNotFoundError):
             os.remove(folder / "posterior.csv")
     else:
-        post = fitting[keys].rename(columns=lambda c: c)
+        post = fitting[keys]
         atomic_write_bytes(folder / "posterior.csv", post.to_csv(index=False).encode())
     fitted_text = _fitted_toml(cal, folder, best.params, best.value, len(done))
     atomic_write_bytes(folder / "fitted.toml", fitted_text.encode())

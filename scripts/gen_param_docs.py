@@ -24,7 +24,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from simulation.scenario import Scenario  # noqa: E402
-from simulation.scenario.params import is_section, param_table  # noqa: E402
+from simulation.scenario.params import (  # noqa: E402
+    is_section,
+    param_table,
+    uncertain_parameters,
+    unranged_parameters,
+)
 
 OUTPUT = ROOT / "docs" / "parameters.md"
 COMMAND = "python scripts/gen_param_docs.py"
@@ -80,9 +85,28 @@ def _intro(section_doc: str, class_doc: str) -> str:
     return f"**{_capital(section_doc)}.** {_sentence(class_doc)}"
 
 
+def _number(x: float, integer: bool) -> str:
+    if integer:
+        return f"{int(x):,}"
+    return f"{x:,.6g}" if abs(x) >= 1000 else f"{x:.6g}"
+
+
+def _ranges() -> dict[str, str]:
+    """Dotted key -> its plausible range as a table cell, e.g. `0.2–0.5` (log-uniform)."""
+    out = {}
+    for u in uncertain_parameters(Scenario):
+        text = f"{_number(u.low, u.integer)}–{_number(u.high, u.integer)}"
+        if u.distribution != "uniform":
+            text += f" ({u.distribution.replace('loguniform', 'log-uniform')})"
+        out[u.key] = text
+    return out
+
+
 def render() -> str:
     """The full text of docs/parameters.md for the code as it is now."""
     rows = param_table(Scenario)
+    ranges = _ranges()
+    unranged = set(unranged_parameters(Scenario))
     docs = _sections(Scenario)
     groups: dict[str, list[tuple[str, Any, str, str]]] = {}
     for row in rows:
@@ -100,6 +124,13 @@ def render() -> str:
         "`calibration.md`; 'assumption' marks a modelling choice; 'calibrated' marks a value tuned",
         "so that the baseline reproduces a calibration target (see docs/ODD.md, section 6).",
         "Allowed ranges and types are in `scenarios/scenario.schema.json`.",
+        "",
+        "The **plausible** column gives the range an uncertain parameter may take and how",
+        "`simulation compare --uncertainty N` draws it (uniform unless said otherwise; triangular",
+        "peaks at the default); the reason for the range is in the source. `no range yet` marks an",
+        "assumption or calibrated value that has no range: `--uncertainty` holds it at its value,",
+        "and `simulation check` lists such parameters.",
+        f"{len(ranges)} parameters have a plausible range; {len(unranged)} assumptions have none yet.",
         "",
         "This file is generated from `simulation.scenario.params.param_table(Scenario)`: after changing a",
         f"parameter in the code, regenerate it with `{COMMAND}`.",
@@ -127,10 +158,13 @@ def render() -> str:
         if intro:
             lines.append(intro)
             lines.append("")
-        lines.append("| key | default | meaning | source |")
-        lines.append("|---|---|---|---|")
+        lines.append("| key | default | plausible | meaning | source |")
+        lines.append("|---|---|---|---|---|")
         for key, default, doc, source in groups[g]:
-            lines.append(f"| `{key}` | {_value(key, default)} | {_cell(doc)} | {_cell(source)} |")
+            rng = ranges.get(key, "no range yet" if key in unranged else "")
+            lines.append(
+                f"| `{key}` | {_value(key, default)} | {rng} | {_cell(doc)} | {_cell(source)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

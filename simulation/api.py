@@ -27,11 +27,12 @@ from simulation.scenario import Scenario, ScenarioError, load_scenario
 from simulation.scenario.params import ParamError, from_mapping
 from simulation.scenario.settings import RunSettings
 from simulation.study import statistics as analysis
+from simulation.study import uncertainty as unc
 from simulation.study.precision import run_to_precision
 from simulation.study.runner import StudyResult, default_workers, run_study, study_folder
 from simulation.study.store import atomic_write_bytes
 
-__all__ = ["Comparison", "check", "compare", "load", "run"]
+__all__ = ["Comparison", "calibrate", "check", "compare", "load", "run"]
 
 ScenarioLike = str | Path | Scenario
 
@@ -54,8 +55,18 @@ def load(
                 loaded.append(item.replace(overrides) if overrides else item)
                 sources.append(None)
             else:
+                from simulation.study.calibration import is_calibration_file
                 from simulation.study.sweep import is_sweep_file
 
+                if Path(item).is_file() and is_calibration_file(Path(item)):
+                    raise ScenarioError(
+                        item,
+                        [
+                            ParamError(
+                                "", "is a calibration file; run it with: simulation calibrate FILE"
+                            )
+                        ],
+                    )
                 if Path(item).is_file() and is_sweep_file(Path(item)):
                     raise ScenarioError(
                         item,
@@ -212,15 +223,27 @@ class Comparison:
     charts: list[Path] = field(default_factory=list)
     replications: int = 0
     costs: pd.DataFrame | None = None
+    uncertainty: unc.UncertaintyResult | None = None
 
     def summary(self) -> str:
-        """The terminal table: means with 95 % CIs, paired differences, ranking, warnings."""
-        lines = [analysis.summary_table(self.table)]
+        """The terminal table: means with 95 % CIs, paired differences, ranking, warnings;
+        with `uncertainty`, also both interval kinds side by side and the verdicts; and what
+        each scenario costs against the baseline."""
+        noise_cols = [c for c in analysis.COMPARISON_COLUMNS if c in self.table]
+        lines = [analysis.summary_table(self.table[noise_cols].copy())]
         lines.append("")
         lines.append(f"Probability of being best on {self.metric} (paired bootstrap):")
         for row in self.ranking.itertuples():
             lines.append(
                 f"  {row.scenario:<24} {row.p_best:6.1%}   mean {row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}]"
+            )
+        if self.uncertainty is not None:
+            headline = list(dict.fromkeys([self.metric, "service_coverage", "resolution_rate"]))
+            lines.append("")
+            lines.append(
+                unc.headline_table(
+                    self.table, self.uncertainty, headline, self.baseline, self.ranking
+                )
             )
         if self.costs is not None:
             lines.extend(["", analysis.cost_table(self.costs)])
@@ -246,6 +269,9 @@ def compare(
     progress: bool = True,
     charts: bool = True,
     wait: bool = False,
+    uncertainty: int | None = None,
+    uncertainty_design: str = "lhs",
+    posterior: str | Path | None = None,
 ) -> Comparison:
     """Compare scenarios on paired replications (`simulation compare`).
 
@@ -253,6 +279,11 @@ def compare(
     half-width of `metric` — each scenario's mean and each paired difference to the
     baseline — is at most `precision`. Errors as for `run`; the study folder stays locked
     until its tables and charts are written.
+
+    With `uncertainty=N`, N draws of every uncertain parameter (a `uncertainty_design`
+    design: "lhs" or "sobol"; fitted parameters from a calibration's `posterior` table when
+    given) are also run on every scenario, paired, and the table gains the intervals and
+    verdicts described in `simulation.study.uncertainty`.
     """
     _check_study_options(replications, seed)
     if precision is not None:
@@ -288,13 +319,21 @@ def compare(
     reps = replications if replications is not None else loaded[0].run.replications
     base_seed = seed if seed is not None else loaded[0].run.seed
     folder = Path(out) if out is not None else _default_out("compare", loaded)
+    uplan, draw_tasks = _uncertainty_plan(
+        loaded, uncertainty, uncertainty_design, posterior, base_seed, folder, resume
+    )
+    extra_manifest: dict[str, Any] = {"baseline": base_name, "metric": metric}
+    extra_manifest["precision"] = precision
+    if uplan is not None:
+        extra_manifest["uncertainty"] = uplan.record()
     kwargs = dict(
         sources=sources,
         workers=workers or default_workers(),
         scheduler=scheduler,
         progress=progress,
         kind="compare",
-        extra_manifest={"baseline": base_name, "metric": metric, "precision": precision},
+        extra_manifest=extra_manifest,
+        extra_tasks=draw_tasks,
         wait=wait,
     )
     with study_folder(folder, wait=wait):
@@ -310,13 +349,21 @@ def compare(
             resume=resume,
             **kwargs,
         )
-        runs = study.runs
+        runs = unc.noise_runs(study.runs)
         table = analysis.compare(runs, base_name)
         ranking = analysis.ranking(runs, metric)
         if metric in runs:
             w = analysis.separation_warning(runs, metric, base_name)
             if w:
                 warnings.append(w)
+        uresult = None
+        if uplan is not None and not unc.draw_runs(study.runs).empty:
+            uresult = unc.analyse(study.runs, base_name, metric, uplan)
+            table = unc.merge(table, uresult)
+            ranking = unc.merge_ranking(ranking, uresult)
+            atomic_write_bytes(
+                folder / "sensitivity.csv", uresult.sensitivity.to_csv(index=False).encode()
+            )
         failed = int((runs["status"] != "ok").sum()) if "status" in runs else 0
         if failed:
             warnings.append(
@@ -342,18 +389,102 @@ def compare(
                 metric=metric,
                 baseline=base_name,
             )
-    return Comparison(study, table, ranking, base_name, metric, warnings, written, reps, cost)
+    return Comparison(
+        study, table, ranking, base_name, metric, warnings, written, reps, cost, uresult
+    )
 
 
-def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:
-    """Validate scenario or sweep files; one (path, Scenario-or-error) pair per file."""
+def _uncertainty_plan(
+    loaded: list[Scenario],
+    n: int | None,
+    design: str,
+    posterior: str | Path | None,
+    base_seed: int,
+    folder: Path,
+    resume: bool,
+) -> tuple[unc.UncertaintyPlan | None, list]:
+    """The draws of `--uncertainty` and their runs; checked against a study being resumed."""
+    from simulation.study.store import StudyStore
+
+    if n is None and posterior is not None:
+        raise ScenarioError(None, [ParamError("--posterior", "needs --uncertainty N")])
+    uplan = None
+    tasks: list = []
+    if n is not None:
+        post = unc.load_posterior(posterior) if posterior is not None else None
+        uplan = unc.plan(
+            loaded,
+            n,
+            base_seed,
+            design=design,
+            posterior=post,
+            posterior_name=str(posterior) if posterior is not None else None,
+        )
+        tasks = unc.draw_tasks(loaded, uplan, base_seed)
+    store = StudyStore(folder)
+    if resume and store.exists():
+        unc.check_resumable(store.load(), uplan, store.manifest_path)
+    return uplan, tasks
+
+
+def check(paths: Sequence[str | Path]) -> list[tuple[Path, Any]]:
+    """Validate scenario, sweep or calibration files; one (path, loaded-or-error) pair per
+    file."""
+    from simulation.study.calibration import is_calibration_file, load_calibration
     from simulation.study.sweep import is_sweep_file, load_sweep
 
     out: list[tuple[Path, Any]] = []
     for p in paths:
         path = Path(p)
         try:
+            if is_calibration_file(path):
+                out.append((path, load_calibration(path)))
+                continue
             out.append((path, load_sweep(path) if is_sweep_file(path) else load_scenario(path)))
         except ScenarioError as exc:
             out.append((path, exc))
     return out
+
+
+def calibrate(
+    calibfile: str | Path,
+    *,
+    trials: int | None = None,
+    scale: float | None = None,
+    days: int | None = None,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool = True,
+):
+    """Fit a calibration file's parameters to its targets (`simulation calibrate`).
+
+    Returns a `simulation.study.calibration.CalibrationResult`; see that module for the
+    files written. `scale` and `days` override the file's run settings. `resume=True` with
+    the `out` of a killed or interrupted calibration goes on from the trials already in its
+    database (with the same file and options).
+    """
+    import dataclasses
+
+    from simulation.study.calibration import load_calibration, run_calibration
+
+    cal = load_calibration(calibfile)
+    if scale is not None or days is not None:
+        run = {**cal.overrides, **_overrides(days, scale)}
+        for f in cal.scenario_files():
+            load_scenario(f, overrides=run)  # an inconsistent option fails here, by file
+        cal = dataclasses.replace(cal, overrides=run)
+    if resume and out is None:
+        raise ScenarioError(None, [ParamError("--resume", "needs --out: the folder to resume")])
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out is not None else Path("results") / f"calibrate-{cal.name}-{stamp}"
+    return run_calibration(
+        cal,
+        folder,
+        trials=trials,
+        workers=workers or default_workers(),
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
+    )

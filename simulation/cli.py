@@ -3,6 +3,7 @@
     simulation run SCENARIO [--replications N] [--days D] [--seed S] [--scale F] [--out DIR]
     simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
     simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
+    simulation calibrate CALIBFILE [--trials N] [--scale F] [--days D] [--resume] [--out DIR]
     simulation check FILE...
     simulation schema [--write]
 
@@ -113,6 +114,28 @@ def _add_exec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _add_uncertainty_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--uncertainty",
+        type=_positive_int,
+        metavar="N",
+        help="also run N draws of every uncertain parameter (from its plausible range), the "
+        "same draw on every scenario, and show intervals with assumption uncertainty",
+    )
+    p.add_argument(
+        "--uncertainty-design",
+        choices=("lhs", "sobol"),
+        default="lhs",
+        help="design over the draws: Latin hypercube (default) or scrambled Sobol",
+    )
+    p.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="CSV",
+        help="draw fitted parameters from a calibration's posterior.csv instead of their ranges",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simulation",
@@ -147,10 +170,22 @@ def _parser() -> argparse.ArgumentParser:
         help="cap for --precision (default: 200)",
     )
     p.add_argument("--no-charts", action="store_true", help="do not write charts")
+    _add_uncertainty_options(p)
     _add_run_options(p)
 
     p = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube or Sobol)")
     p.add_argument("sweepfile", type=Path, help="sweep file (TOML)")
+    _add_exec_options(p)
+
+    p = sub.add_parser("calibrate", help="fit uncertain parameters to target figures (resumable)")
+    p.add_argument("calibfile", type=Path, help="calibration file (TOML)")
+    p.add_argument(
+        "--trials", type=_positive_int, help="complete trials to reach (default: the file's)"
+    )
+    p.add_argument(
+        "--scale", type=_fraction, help="fraction of the population (default: the file's [run])"
+    )
+    p.add_argument("--days", type=_positive_int, help="simulated days (default: the file's [run])")
     _add_exec_options(p)
 
     p = sub.add_parser("check", help="validate scenario or sweep files")
@@ -239,12 +274,17 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         charts=not args.no_charts,
+        uncertainty=args.uncertainty,
+        uncertainty_design=args.uncertainty_design,
+        posterior=args.posterior,
         **_study_options(args),
     )
     print(result.summary())
     for path in result.charts:
         print(f"chart: {path}")
     print(f"comparison: {result.study.folder / 'comparison.csv'}")
+    if result.uncertainty is not None:
+        print(f"sensitivity: {result.study.folder / 'sensitivity.csv'}")
     _report_end(result.study)
     return EXIT_INTERRUPTED if result.study.interrupted else 0
 
@@ -269,18 +309,64 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if "status" in runs and (runs["status"] == "ok").any() else 1
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from simulation import api
+
+    result = api.calibrate(
+        args.calibfile,
+        trials=args.trials,
+        scale=args.scale,
+        days=args.days,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    if result.interrupted:
+        print(f"interrupted: {len(result.trials)} trial(s) in {result.folder}")
+        print(f"resume with the same command and --resume --out {result.folder}")
+        return EXIT_INTERRUPTED
+    if result.fit.empty:
+        print(f"no trial completed; see {result.folder / 'trials.csv'}")
+        return 1
+    print(result.summary())
+    for name in ("fit.csv", "fitted.toml", "trials.csv", "posterior.csv"):
+        if (result.folder / name).exists():
+            print(f"{name.split('.')[0]}: {result.folder / name}")
+    return 0
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from simulation import api
-    from simulation.scenario import ScenarioError
+    from simulation.scenario import Scenario, ScenarioError
 
     bad = 0
+    checked_scenario = False
     for path, res in api.check(args.files):
         if isinstance(res, ScenarioError):
             bad += 1
             print(_render(res, args), file=sys.stderr)
         else:
             print(f"ok: {path} ({res.name})")
+            checked_scenario = checked_scenario or isinstance(res, Scenario)
+    if checked_scenario:
+        _note_unranged()
     return EXIT_USAGE if bad else 0
+
+
+def _note_unranged() -> None:
+    """Name the effect-carrying parameters that have no plausible range yet."""
+    from simulation.scenario import Scenario
+    from simulation.scenario.params import unranged_parameters
+
+    gaps = unranged_parameters(Scenario)
+    if gaps:
+        print(
+            f"note: {len(gaps)} effect-carrying parameter(s) (assumptions or calibrated values) "
+            "have no plausible range, so compare --uncertainty holds them at their values: "
+            + ", ".join(gaps)
+        )
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -306,6 +392,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "calibrate": _cmd_calibrate,
     "check": _cmd_check,
     "schema": _cmd_schema,
 }

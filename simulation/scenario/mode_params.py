@@ -22,6 +22,9 @@ __all__ = [
 
 _ENABLED = "switch the mode on"
 _STRENGTH = "scale of every effect of the mode: 0 = no effect (baseline), 1 = as described"
+#: Strength and coverage are what a planner chooses, not uncertain facts: `compare
+#: --uncertainty` holds them at the scenario's values.
+_LEVER = "planner's lever (1 = as the source describes)"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +32,7 @@ class RegionalParams:
     """Regional co-construction: joint committees co-opt the units located in the area."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 1")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     coverage: float = param(
         1.0,
         "share of communities with a joint party committee (their streets get a joint working "
@@ -58,9 +61,10 @@ class RegionalParams:
     meeting_interval_days: int = param(
         30,
         "days between joint meetings; problems that need a unit's resources wait for the next",
-        "brief mechanism 2 (regular joint meetings); assumption: monthly",
+        "brief mechanism 2 (regular joint meetings); assumption: monthly; range 14-60 days",
         lo=1,
         hi=365,
+        plausible=(14, 60),
     )
 
 
@@ -69,7 +73,7 @@ class CrossDomainParams:
     """Cross-domain alliances: communities linked by complementarity to units anywhere."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 2")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     n_alliances: int = param(
         330,
         "cross-domain alliance applications filed city-wide (about 300 approved within the year)",
@@ -80,9 +84,10 @@ class CrossDomainParams:
     partners_per_alliance: int = param(
         3,
         "unit partners of each alliance besides its lead community",
-        "assumption (Herun's 26 organisations is the exception)",
+        "assumption (Herun's 26 organisations is the exception); range 2-6",
         lo=1,
         hi=30,
+        plausible=(2, 6),
     )
     chains_per_alliance: float = param(
         3.0,
@@ -107,13 +112,14 @@ class CentralCommunityParams:
     """Central community: strong communities lift the weak old communities next to them."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 3")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     centre_share: float = param(
         0.15,
         "share of communities (the strongest) that become centres",
-        "assumption; calibration A: Zhenxing street has two centres",
+        "assumption; calibration A: Zhenxing street has two centres; range 0.1-0.2",
         lo=0.0,
         hi=0.5,
+        plausible=(0.1, 0.2),
     )
     max_weak_per_centre: int = param(
         6, "most weak communities a centre takes on", "calibration A: 6 and 3", lo=1, hi=20
@@ -143,7 +149,7 @@ class DualReportingParams:
     """Dual reporting: agencies pair with communities; agency members serve where they live."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 4")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     agency_pairing_coverage: float = param(
         1.0,
         "share of agencies paired with a community",
@@ -166,9 +172,10 @@ class DualReportingParams:
     motivation_decay_per_month: float = param(
         0.15,
         "monthly relative decay of members' participation when it does not count in appraisal",
-        "assumption; calibration G6 and E (participation decays without appraisal)",
+        "assumption; calibration G6 and E (participation decays without appraisal); range 0.05-0.3",
         lo=0.0,
         hi=1.0,
+        plausible=(0.05, 0.3),
     )
     hours_per_member_month: float = param(
         4.2,
@@ -180,23 +187,26 @@ class DualReportingParams:
     visit_share: float = param(
         0.4,
         "share of members' hours spent visiting households (finding hidden problems)",
-        "assumption",
+        "assumption; range 0.2-0.6",
         lo=0.0,
         hi=1.0,
+        plausible=(0.2, 0.6),
     )
     residents_visited_per_hour: float = param(
         8.0,
         "residents reached per visiting hour",
-        "assumption: about 3 households of 2.7 persons",
+        "assumption: about 3 households of 2.7 persons; range 4-12",
         lo=0.0,
         hi=100.0,
+        plausible=(4.0, 12.0),
     )
     detection_per_visit: float = param(
         0.6,
         "chance a visit finds a visited resident's hidden problem",
-        "assumption",
+        "assumption; range 0.3-0.9",
         lo=0.0,
         hi=1.0,
+        plausible=(0.3, 0.9),
     )
     member_skill_competence: float = param(
         0.5,
@@ -223,20 +233,21 @@ class RedCommercialStreetParams:
     """Red commercial street: joint party organisations and a service station in districts."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 5")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     coverage: float = param(
         1.0,
         "share of commercial districts with a joint party organisation and service station",
-        "assumption; calibration A/F: Victoria business district",
+        "planner's lever; calibration A/F: Victoria business district is the source's example",
         lo=0.0,
         hi=1.0,
     )
     station_catchment: int = param(
         3,
         "communities served by a district's service station (the host and its nearest)",
-        "assumption",
+        "assumption; range 2-5",
         lo=1,
         hi=50,
+        plausible=(2, 5),
     )
     organising_hours_per_month: float = param(
         20.0,
@@ -312,11 +323,11 @@ class SmartPlatformParams:
     """Smart party building: one platform, one-click requests, routing to the competent unit."""
 
     enabled: bool = param(False, _ENABLED, "brief mode 6")
-    strength: float = param(1.0, _STRENGTH, "assumption", lo=0.0, hi=2.0)
+    strength: float = param(1.0, _STRENGTH, _LEVER, lo=0.0, hi=2.0)
     coverage: float = param(
         1.0,
         "share of streets on the platform",
-        "assumption; calibration A: Xicheng street, 120 grids",
+        "planner's lever; calibration A: Xicheng street, 120 grids, is the source's example",
         lo=0.0,
         hi=1.0,
     )

@@ -16,7 +16,9 @@ from dataclasses import MISSING, dataclass, field
 from typing import Any
 
 __all__ = [
+    "DISTRIBUTIONS",
     "ParamError",
+    "Uncertain",
     "asdict",
     "from_mapping",
     "is_section",
@@ -25,7 +27,14 @@ __all__ = [
     "param_table",
     "section",
     "short_repr",
+    "uncertain_parameters",
+    "unranged_parameters",
 ]
+
+#: How draws spread over a plausible range: evenly; evenly in the logarithm (for quantities
+#: known to within a factor, e.g. rates and amounts of money); or a triangle peaking at the
+#: default (the value thought most likely, with the ends possible but less so).
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "loguniform", "triangular")
 
 
 def short_repr(value: Any, limit: int = 60) -> str:
@@ -64,14 +73,150 @@ def param(
 
     `source` is a calibration.md row (e.g. "calibration A") or "assumption: why".
     `plausible` is the range an uncertain value (every "assumption", and sourced values whose
-    source is loose) may take, with the `distribution` draws come from ("uniform" over the
-    range unless said otherwise); the reason for the range belongs in `source`.
+    source is loose) may take, with the `distribution` draws come from (one of
+    `DISTRIBUTIONS`; "triangular" peaks at the default); the reason for the range belongs in
+    `source`. A range is checked here, when the schema is imported, so a declaration that
+    contradicts itself (range outside the bounds, default outside the range) cannot ship.
     """
+    if plausible is not None:
+        _check_plausible(default, lo, hi, lo_open, plausible, distribution, doc)
+    elif distribution != "uniform":
+        raise ValueError(
+            f"parameter {doc!r}: distribution {distribution!r} needs a plausible range"
+        )
     meta = {"doc": doc, "source": source, "lo": lo, "hi": hi, "lo_open": lo_open}
     meta["choices"] = choices
-    meta["plausible"] = plausible
+    meta["plausible"] = tuple(plausible) if plausible is not None else None
     meta["distribution"] = distribution
     return field(default=default, metadata=meta)
+
+
+def _check_plausible(
+    default: Any,
+    lo: float | None,
+    hi: float | None,
+    lo_open: bool,
+    plausible: tuple[float, float],
+    distribution: str,
+    doc: str,
+) -> None:
+    """Raise ValueError when a plausible range contradicts its own declaration."""
+    where = f"parameter {doc!r}"
+    if isinstance(default, bool) or not isinstance(default, int | float):
+        raise ValueError(f"{where}: only numeric parameters can have a plausible range")
+    if len(plausible) != 2:
+        raise ValueError(f"{where}: plausible must be (low, high), got {plausible!r}")
+    low, high = plausible
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{where}: plausible range {plausible!r} must have low < high")
+    if isinstance(default, int) and not (float(low).is_integer() and float(high).is_integer()):
+        raise ValueError(f"{where}: an integer parameter needs whole-number plausible ends")
+    if lo is not None and (low < lo or (lo_open and low <= lo)):
+        raise ValueError(f"{where}: plausible range {plausible!r} reaches below the bound {lo}")
+    if hi is not None and high > hi:
+        raise ValueError(f"{where}: plausible range {plausible!r} reaches above the bound {hi}")
+    if not low <= default <= high:
+        raise ValueError(
+            f"{where}: the default {default!r} lies outside its plausible range {plausible!r}"
+        )
+    if distribution not in DISTRIBUTIONS:
+        raise ValueError(
+            f"{where}: distribution must be one of {DISTRIBUTIONS}, got {distribution!r}"
+        )
+    if distribution == "loguniform" and low <= 0:
+        raise ValueError(f"{where}: a loguniform range must be above 0, got {plausible!r}")
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A parameter with a plausible range: what `--uncertainty` draws and calibration fits."""
+
+    key: str
+    default: float
+    low: float
+    high: float
+    distribution: str
+    integer: bool
+    source: str
+
+    def from_unit(self, u: Any) -> Any:
+        """Values for points `u` in [0, 1) by the inverse distribution function.
+
+        Integers take each whole number of the range with equal chance under "uniform"
+        (and the nearest whole number otherwise).
+        """
+        import numpy as np
+
+        u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+        a, b = self.low, self.high
+        if self.integer and self.distribution == "uniform":
+            return np.minimum(np.floor(a + u * (b - a + 1)), b).astype(np.int64)
+        if self.distribution == "loguniform":
+            x = np.exp(math.log(a) + u * (math.log(b) - math.log(a)))
+        elif self.distribution == "triangular":
+            c = min(max(float(self.default), a), b)
+            split = (c - a) / (b - a)
+            left = a + np.sqrt(u * (b - a) * (c - a))
+            right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
+            x = np.where(u < split, left, right)
+        else:
+            x = a + u * (b - a)
+        x = np.clip(x, a, b)
+        return np.rint(x).astype(np.int64) if self.integer else x
+
+
+def uncertain_parameters(cls: type, prefix: str = "") -> list[Uncertain]:
+    """Every parameter of `cls` (and its sections) that declares a plausible range, in order."""
+    out: list[Uncertain] = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        key = prefix + f.name
+        if is_section(f):
+            out.extend(uncertain_parameters(f.default_factory, key + "."))
+            continue
+        rng = f.metadata.get("plausible")
+        if rng is None:
+            continue
+        out.append(
+            Uncertain(
+                key,
+                f.default,
+                float(rng[0]),
+                float(rng[1]),
+                f.metadata.get("distribution", "uniform"),
+                isinstance(f.default, int) and not isinstance(f.default, bool),
+                f.metadata.get("source", ""),
+            )
+        )
+    return out
+
+
+# Sections whose numbers say how to run a study, not how the city works.
+_NOT_EFFECTS = ("run.",)
+
+
+def unranged_parameters(cls: type) -> list[str]:
+    """Effect-carrying parameters with no plausible range: numeric, not a run setting, and
+    sourced as an "assumption" or "calibrated" value. `compare --uncertainty` holds them at
+    their values, so each is a gap in the uncertainty analysis until it gets a range (or a
+    firmer source)."""
+    out = []
+    for key, default, _doc, source in param_table(cls):
+        if key.startswith(_NOT_EFFECTS) or isinstance(default, bool | str):
+            continue
+        text = source.lower()
+        if "assum" not in text and "calibrated" not in text:
+            continue
+        if _field_meta(cls, key).get("plausible") is None:
+            out.append(key)
+    return out
+
+
+def _field_meta(cls: type, key: str) -> Any:
+    head, _, rest = key.partition(".")
+    f = {f.name: f for f in dataclasses.fields(cls)}[head]
+    return _field_meta(f.default_factory, rest) if rest else f.metadata
 
 
 def section(factory: type, doc: str) -> Any:

@@ -54,11 +54,37 @@ class ScenarioError(Exception):
 
 
 def _category_table(
-    name: str, defaults: dict[str, float], doc: str, source: str, lo: float, hi: float
+    name: str,
+    defaults: dict[str, float],
+    doc: str,
+    source: str,
+    lo: float,
+    hi: float,
+    spread: float | None = None,
 ):
-    """A dataclass with one float field per problem category (a TOML sub-table)."""
+    """A dataclass with one float field per problem category (a TOML sub-table).
+
+    With `spread`, each value's plausible range is the default plus or minus `spread`.
+    """
+
+    def plausible(value: float) -> tuple[float, float] | None:
+        if spread is None:
+            return None
+        return (round(max(lo, value - spread), 6), round(min(hi, value + spread), 6))
+
     fields = [
-        (cat, float, param(defaults[cat], f"{doc}: {cat}", source, lo=lo, hi=hi))
+        (
+            cat,
+            float,
+            param(
+                defaults[cat],
+                f"{doc}: {cat}",
+                source,
+                lo=lo,
+                hi=hi,
+                plausible=plausible(defaults[cat]),
+            ),
+        )
         for cat in CATEGORIES
     ]
     cls = make_dataclass(name, fields, frozen=True, kw_only=True)
@@ -98,9 +124,10 @@ CategoryDifficulty = _category_table(
         "social_order": 0.40,
     },
     "mean difficulty (0-1) of a problem by category; the resources needed to solve it",
-    "assumption",
+    "assumption; range: the value plus or minus 0.1",
     0.01,
     0.99,
+    spread=0.1,
 )
 
 CategoryCompetence = _category_table(
@@ -117,9 +144,11 @@ CategoryCompetence = _category_table(
     },
     "competence (0-1) of an average community in a category; a problem is solvable locally "
     "when its difficulty is below the competence reachable there",
-    "assumption; G5 (utilities and market matters sit with agencies and firms)",
+    "assumption; G5 (utilities and market matters sit with agencies and firms); range: the "
+    "value plus or minus 0.1",
     0.0,
     1.0,
+    spread=0.1,
 )
 
 
@@ -172,19 +201,26 @@ class CitySettings:
     community_size_cv: float = param(
         0.35,
         "coefficient of variation of community population",
-        "assumption; calibration C (1,000-5,000 households)",
+        "assumption; calibration C (1,000-5,000 households); range 0.2-0.5: the 1,000-5,000-household norm allows a narrower or wider spread",
         lo=0.0,
         hi=1.5,
+        plausible=(0.2, 0.5),
     )
     old_community_share: float = param(
         0.35,
         "share of weak old communities",
-        "assumption (brief mode 3: weak old communities)",
+        "assumption (brief mode 3: weak old communities); range 0.2-0.5: no Chifeng count of old communities was found",
         lo=0.0,
         hi=1.0,
+        plausible=(0.2, 0.5),
     )
     strong_community_share: float = param(
-        0.15, "share of strong, well-resourced communities", "assumption", lo=0.0, hi=1.0
+        0.15,
+        "share of strong, well-resourced communities",
+        "assumption; range 0.08-0.25: no count found",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.08, 0.25),
     )
     residents_per_grid: int = param(
         1000, "residents per grid", "calibration C (about 1,000 per grid)", lo=50, hi=100_000
@@ -192,16 +228,18 @@ class CitySettings:
     staff_per_10k: float = param(
         12.0,
         "community workers per 10,000 residents (average community)",
-        "assumption: below the 2025 target of 18 (calibration C)",
+        "assumption: below the 2025 target of 18 (calibration C); range 8-18: the 2025 target is the top",
         lo=0.0,
         hi=200.0,
+        plausible=(8.0, 18.0),
     )
     staff_hours_per_day: float = param(
         0.6,
         "hours per worker per day left for residents' problems after other duties",
-        "calibrated: strong communities use about 80 % of their hours in the baseline ('much work, few hands', brief mode 6; communities carry 100+ tasks)",
+        "calibrated: strong communities use about 80 % of their hours in the baseline ('much work, few hands', brief mode 6; communities carry 100+ tasks); range 0.4-0.9 around the calibrated value",
         lo=0.0,
         hi=12.0,
+        plausible=(0.4, 0.9),
     )
     share_aged_60_plus: float = param(
         0.2105, "share of residents aged 60+", "calibration B (2020 census)", lo=0.0, hi=1.0
@@ -209,91 +247,137 @@ class CitySettings:
     digital_access_under_60: float = param(
         0.85,
         "share of residents under 60 with a smartphone and an account",
-        "assumption",
+        "assumption; range 0.75-0.95: national smartphone use in 2018, no Chifeng figure",
         lo=0.0,
         hi=1.0,
+        plausible=(0.75, 0.95),
     )
     digital_access_60_plus: float = param(
-        0.35, "share of residents aged 60+ with digital access", "assumption", lo=0.0, hi=1.0
+        0.35,
+        "share of residents aged 60+ with digital access",
+        "assumption; range 0.2-0.5: national surveys of older users vary this much",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.2, 0.5),
     )
     n_city_agencies: int = param(69, "city-level agencies", "calibration A", lo=0, hi=100_000)
     n_county_agencies: int = param(
         1036, "county- and district-level agencies", "calibration A", lo=0, hi=100_000
     )
-    n_state_enterprises: int = param(150, "state-owned enterprises", "assumption", lo=0, hi=100_000)
+    n_state_enterprises: int = param(
+        150,
+        "state-owned enterprises",
+        "assumption; range 100-250: no Chifeng count found",
+        lo=0,
+        hi=100_000,
+        plausible=(100, 250),
+    )
     n_nonpublic_enterprises: int = param(
-        3000, "non-public enterprises", "assumption", lo=0, hi=1_000_000
+        3000,
+        "non-public enterprises",
+        "assumption; range 2,000-4,500: no count of enterprises with party members found",
+        lo=0,
+        hi=1_000_000,
+        plausible=(2000, 4500),
     )
     n_social_organisations: int = param(
-        800, "social organisations", "assumption", lo=0, hi=1_000_000
+        800,
+        "social organisations",
+        "assumption; range 500-1,200: no count found",
+        lo=0,
+        hi=1_000_000,
+        plausible=(500, 1200),
     )
     n_commercial_districts: int = param(
         12,
         "commercial districts (shopping streets, business buildings, markets)",
-        "assumption",
+        "assumption; range 8-20: no count found",
         lo=0,
         hi=10_000,
+        plausible=(8, 20),
     )
-    n_parks: int = param(6, "industrial parks", "assumption", lo=0, hi=10_000)
+    n_parks: int = param(
+        6,
+        "industrial parks",
+        "assumption; range 3-10: no count found",
+        lo=0,
+        hi=10_000,
+        plausible=(3, 10),
+    )
     district_share_nonpublic: float = param(
         0.4,
         "share of non-public enterprises located in commercial districts",
-        "assumption",
+        "assumption; range 0.3-0.42, capped so that the coverage outside districts stays below 100 %",
         lo=0.0,
         hi=1.0,
+        plausible=(0.3, 0.42),
     )
     district_share_social: float = param(
         0.25,
         "share of social organisations located in commercial districts",
-        "assumption",
+        "assumption; range 0.15-0.35",
         lo=0.0,
         hi=1.0,
+        plausible=(0.15, 0.35),
     )
     coverage_nonpublic: float = param(
         0.731,
         "share of non-public enterprises with a formal party organisation, city-wide",
-        "calibration F (national, end 2017)",
+        "calibration F (national, end 2017); national rate used for Chifeng: range 0.70-0.75",
         lo=0.0,
         hi=1.0,
+        plausible=(0.7, 0.75),
     )
     coverage_social: float = param(
         0.617,
         "share of social organisations with a formal party organisation, city-wide",
-        "calibration F (national, end 2017)",
+        "calibration F (national, end 2017); national rate used for Chifeng: range 0.58-0.65",
         lo=0.0,
         hi=1.0,
+        plausible=(0.58, 0.65),
     )
     coverage_in_districts: float = param(
         0.45,
         "the same share inside commercial districts (small shops, new sectors); the rate "
         "outside districts follows so that the city-wide rate holds",
-        "assumption (brief mode 5: districts are the coverage gap)",
+        "assumption (brief mode 5: districts are the coverage gap); range 0.42-0.55, kept where the coverage outside districts stays below 100 %",
         lo=0.0,
         hi=1.0,
+        plausible=(0.42, 0.55),
     )
     agency_members: int = param(
         25_000,
         "in-service party members employed by agencies (full scale)",
-        "assumption: 23,800 reported (calibration A) at ~95 % participation (E)",
+        "assumption: 23,800 reported (calibration A) at ~95 % participation (E); range 23,800-28,000: 85-100 % of members reported",
         lo=0,
         hi=10_000_000,
+        plausible=(23800, 28000),
     )
     community_member_share: float = param(
         0.01,
         "resident party members active in their community's own organisation, per resident",
-        "assumption",
+        "assumption; range 0.5-2 % of residents (log-uniform): no count found",
         lo=0.0,
         hi=0.5,
+        plausible=(0.005, 0.02),
+        distribution="loguniform",
     )
     community_member_hours_per_month: float = param(
-        2.0, "volunteer hours per active community member per month", "assumption", lo=0.0, hi=200.0
+        2.0,
+        "volunteer hours per active community member per month",
+        "assumption; range 1-4 h (log-uniform)",
+        lo=0.0,
+        hi=200.0,
+        plausible=(1.0, 4.0),
+        distribution="loguniform",
     )
     members_per_covered_enterprise: int = param(
         4,
         "party members in an enterprise or social organisation with a party organisation",
-        "assumption",
+        "assumption; range 3-8: three members form a branch",
         lo=0,
         hi=10_000,
+        plausible=(3, 8),
     )
 
 
@@ -304,28 +388,51 @@ class DemandSettings:
     problems_per_resident_year: float = param(
         0.45,
         "problems needing action per resident per year (latent demand)",
-        "calibration D: ~1.1 contacts per resident per year in Beijing 2025 x 41.5 % requests (derived)",
+        "calibration D: ~1.1 contacts per resident per year in Beijing 2025 x 41.5 % requests (derived); range 0.3-0.6: Beijing's figure carried to Chifeng is loose",
         lo=0.0,
         hi=20.0,
+        plausible=(0.3, 0.6),
     )
     elderly_rate_multiplier: float = param(
-        1.3, "problem rate of residents aged 60+ relative to others", "assumption", lo=0.0, hi=10.0
+        1.3,
+        "problem rate of residents aged 60+ relative to others",
+        "assumption; range 1.0-1.8",
+        lo=0.0,
+        hi=10.0,
+        plausible=(1.0, 1.8),
     )
     elderly_civil_affairs_multiplier: float = param(
         2.0,
         "weight of civil-affairs problems (care, assistance) for residents aged 60+",
-        "assumption",
+        "assumption; range 1.5-3",
         lo=0.0,
         hi=20.0,
+        plausible=(1.5, 3.0),
     )
     difficulty_concentration: float = param(
-        4.0, "concentration of the Beta distribution of difficulty", "assumption", lo=0.5, hi=1000.0
+        4.0,
+        "concentration of the Beta distribution of difficulty",
+        "assumption; range 2-8 (log-uniform)",
+        lo=0.5,
+        hi=1000.0,
+        plausible=(2.0, 8.0),
+        distribution="loguniform",
     )
     hours_base: float = param(
-        1.5, "staff hours to handle the easiest problem", "assumption", lo=0.0, hi=100.0
+        1.5,
+        "staff hours to handle the easiest problem",
+        "assumption; range 1-2.5 h; calibration D: handling takes 2-4 days, not hours",
+        lo=0.0,
+        hi=100.0,
+        plausible=(1.0, 2.5),
     )
     hours_per_difficulty: float = param(
-        5.0, "extra staff hours per unit of difficulty", "assumption", lo=0.0, hi=100.0
+        5.0,
+        "extra staff hours per unit of difficulty",
+        "assumption; range 3-8 h",
+        lo=0.0,
+        hi=100.0,
+        plausible=(3.0, 8.0),
     )
     category_shares: Any = section(CategoryShares, "share of problems by category")
     category_difficulty: Any = section(CategoryDifficulty, "mean difficulty by category")
@@ -338,51 +445,68 @@ class ServiceSettings:
     report_hazard: float = param(
         0.025,
         "daily chance a resident with full trust reports a problem through existing channels",
-        "calibrated: baseline resolution in calibration D's 53-75 % band",
+        "calibrated: baseline resolution in calibration D's 53-75 % band; range 0.015-0.04 (log-uniform): the band fits several values",
         lo=0.0,
         hi=1.0,
+        plausible=(0.015, 0.04),
+        distribution="loguniform",
     )
     grid_discovery_hazard: float = param(
         0.077,
         "daily chance a fully staffed grid finds a hidden problem",
-        "calibration C/G7: 90 % found within 30 days where grids are staffed (1-exp(-30h)=0.9)",
+        "calibration C/G7: 90 % found within 30 days where grids are staffed (1-exp(-30h)=0.9); range 0.055-0.1: 80-95 % found in 30 days; the 90 % is one district in 2004-05",
         lo=0.0,
         hi=1.0,
+        plausible=(0.055, 0.1),
     )
     grid_staffing_strong: float = param(
         0.4,
         "grid staffing (0-1) of the strongest communities",
-        "calibrated: baseline coverage and resolution in calibration D's pre-reform band",
+        "calibrated: baseline coverage and resolution in calibration D's pre-reform band; range 0.3-0.5 around the calibrated value",
         lo=0.0,
         hi=1.0,
+        plausible=(0.3, 0.5),
     )
     grid_staffing_weak: float = param(
         0.08,
         "grid staffing (0-1) of the weakest communities",
-        "calibrated (as grid_staffing_strong)",
+        "calibrated (as grid_staffing_strong); range 0.04-0.15 around the calibrated value",
         lo=0.0,
         hi=1.0,
+        plausible=(0.04, 0.15),
     )
     competence: Any = section(CategoryCompetence, "competence of an average community by category")
     street_competence_bonus: float = param(
         0.15,
         "competence a street adds over its communities for escalated problems",
-        "assumption",
+        "assumption; range 0.05-0.25",
         lo=0.0,
         hi=1.0,
+        plausible=(0.05, 0.25),
     )
     escalation_delay_days: float = param(
-        3.0, "mean days from community to street", "assumption", lo=0.0, hi=60.0
+        3.0,
+        "mean days from community to street",
+        "assumption; range 1-5 days",
+        lo=0.0,
+        hi=60.0,
+        plausible=(1.0, 5.0),
     )
     forward_delay_days: float = param(
-        4.0, "mean days from street to the competent agency", "assumption", lo=0.0, hi=60.0
+        4.0,
+        "mean days from street to the competent agency",
+        "assumption; range 2-7 days",
+        lo=0.0,
+        hi=60.0,
+        plausible=(2.0, 7.0),
     )
     agency_handling_days: float = param(
         4.0,
         "mean days an agency takes once it accepts a problem",
-        "calibration D: mean handling 2-4 days",
+        "calibration D: mean handling 2-4 days; range 2-5 days: the two cities quoted differ",
         lo=0.0,
         hi=60.0,
+        plausible=(2.0, 5.0),
     )
     agency_hours_per_member_day: float = param(
         0.08,
@@ -391,31 +515,37 @@ class ServiceSettings:
         "not competent for a problem, sends it back",
         "calibrated: baseline resolution at the middle of calibration D's 53-75 % band before "
         "reform (about 2,000 h a day city-wide; unlimited hours would give about 86 %); brief "
-        "(siloed organisations rarely lend)",
+        "(siloed organisations rarely lend); range 0.05-0.12 h (baseline resolution about "
+        "0.60-0.70, inside the band)",
         lo=0.0,
         hi=24.0,
+        plausible=(0.05, 0.12),
     )
     reescalation_delay_days: float = param(
         7.0,
         "mean days before a refused problem is escalated again",
-        "assumption; calibration G5",
+        "assumption; calibration G5; range 3-14 days",
         lo=0.0,
         hi=60.0,
+        plausible=(3.0, 14.0),
     )
     escalation_hours: float = param(
         0.5,
         "staff hours each escalation step costs (paperwork, calls)",
-        "assumption",
+        "assumption; range 0.25-1 h (log-uniform)",
         lo=0.0,
         hi=20.0,
+        plausible=(0.25, 1.0),
+        distribution="loguniform",
     )
     bank_days: float = param(
         7.0,
         "days of unused hours that carry over, for every pool (communities, departments, "
         "outside organisations): a pool holds at most (1 + bank_days) days of its hours",
-        "assumption",
+        "assumption; range 3-14 days",
         lo=0.0,
         hi=365.0,
+        plausible=(3.0, 14.0),
     )
 
 
@@ -423,26 +553,46 @@ class ServiceSettings:
 class TrustSettings:
     """Residents' trust: resolution raises it, expiry lowers it, and it drives reporting."""
 
-    initial: float = param(0.5, "initial trust of every resident", "assumption", lo=0.0, hi=1.0)
+    initial: float = param(
+        0.5,
+        "initial trust of every resident",
+        "assumption; range 0.3-0.7",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.3, 0.7),
+    )
     gain_on_resolved: float = param(
         0.2,
         "share of the gap to full trust closed when a resident's problem is resolved",
-        "assumption",
+        "assumption; range 0.1-0.35",
         lo=0.0,
         hi=1.0,
+        plausible=(0.1, 0.35),
     )
     loss_on_expired: float = param(
-        0.2, "share of trust lost when a reported problem expires", "assumption", lo=0.0, hi=1.0
+        0.2,
+        "share of trust lost when a reported problem expires",
+        "assumption; range 0.1-0.35",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.1, 0.35),
     )
     reputation_weight: float = param(
         0.6,
         "weight of the community's reputation (word of mouth) in a resident's effective trust",
-        "assumption; calibration G2 (demand rises with responsiveness)",
+        "assumption; calibration G2 (demand rises with responsiveness); range 0.4-0.8",
         lo=0.0,
         hi=1.0,
+        plausible=(0.4, 0.8),
     )
     reputation_memory_days: float = param(
-        60.0, "days of outcomes the community reputation remembers", "assumption", lo=1.0, hi=3650.0
+        60.0,
+        "days of outcomes the community reputation remembers",
+        "assumption; range 30-120 days (log-uniform)",
+        lo=1.0,
+        hi=3650.0,
+        plausible=(30.0, 120.0),
+        distribution="loguniform",
     )
 
 
@@ -453,22 +603,35 @@ class MechanismSettings:
     approval_prob: float = param(
         0.9,
         "chance the level above approves an alliance application (organisation linkage)",
-        "brief mechanism 1; level assumed",
+        "brief mechanism 1; level assumed; range 0.75-0.98",
         lo=0.0,
         hi=1.0,
+        plausible=(0.75, 0.98),
     )
     approval_days: int = param(
-        14, "days from application to approval", "brief mechanism 1; assumption", lo=0, hi=365
+        14,
+        "days from application to approval",
+        "brief mechanism 1; assumption; range 7-30 days",
+        lo=0,
+        hi=365,
+        plausible=(7, 30),
     )
     initial_tie: float = param(
-        0.3, "tie strength (0-1) of a newly approved alliance", "assumption", lo=0.0, hi=1.0
+        0.3,
+        "tie strength (0-1) of a newly approved alliance",
+        "assumption; range 0.2-0.45",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.2, 0.45),
     )
     tie_decay_per_day: float = param(
         0.004,
         "relative daily decay of tie strength without joint activity",
-        "assumption (half-life about 6 months)",
+        "assumption (half-life about 6 months); range 0.002-0.008 (log-uniform): half-life 3 to 12 months",
         lo=0.0,
         hi=1.0,
+        plausible=(0.002, 0.008),
+        distribution="loguniform",
     )
     joint_activities: bool = param(
         True, "hold the 'five ones' joint activities", "brief mechanism 3"
@@ -491,26 +654,52 @@ class MechanismSettings:
         hi=3650,
     )
     tie_gain_launch: float = param(
-        0.2, "tie gained at the launch meeting", "assumption", lo=0.0, hi=1.0
+        0.2,
+        "tie gained at the launch meeting",
+        "assumption; range 0.1-0.3",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.1, 0.3),
     )
     tie_gain_lecture: float = param(
-        0.1, "tie gained at the secretary's party lecture", "assumption", lo=0.0, hi=1.0
+        0.1,
+        "tie gained at the secretary's party lecture",
+        "assumption; range 0.05-0.15",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.05, 0.15),
     )
     tie_gain_visit: float = param(
-        0.06, "tie gained per visit-and-exchange", "assumption", lo=0.0, hi=1.0
+        0.06,
+        "tie gained per visit-and-exchange",
+        "assumption; range 0.03-0.09",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.03, 0.09),
     )
     tie_gain_themed: float = param(
-        0.1, "tie gained per themed activity", "assumption", lo=0.0, hi=1.0
+        0.1,
+        "tie gained per themed activity",
+        "assumption; range 0.05-0.15",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.05, 0.15),
     )
     tie_gain_evaluation: float = param(
-        0.1, "tie gained per mutual evaluation", "assumption", lo=0.0, hi=1.0
+        0.1,
+        "tie gained per mutual evaluation",
+        "assumption; range 0.05-0.15",
+        lo=0.0,
+        hi=1.0,
+        plausible=(0.05, 0.15),
     )
     activity_hours_per_org: float = param(
         2.0,
         "member hours each member organisation spends per activity",
-        "assumption",
+        "assumption; range 1-4 h",
         lo=0.0,
         hi=100.0,
+        plausible=(1.0, 4.0),
     )
     matching: str = param(
         "optimal",
@@ -521,35 +710,48 @@ class MechanismSettings:
     budget_upper_yuan: float = param(
         4000.0,
         "yearly money from the level above per alliance",
-        "brief mechanism 5; amount assumed",
+        "brief mechanism 5; amount assumed; range 2,000-8,000 yuan (log-uniform)",
         lo=0.0,
         hi=1e9,
+        plausible=(2000.0, 8000.0),
+        distribution="loguniform",
     )
     budget_member_yuan: float = param(
         500.0,
         "yearly contribution of each member organisation",
-        "brief mechanism 5; amount assumed",
+        "brief mechanism 5; amount assumed; range 250-1,000 yuan (log-uniform)",
         lo=0.0,
         hi=1e9,
+        plausible=(250.0, 1000.0),
+        distribution="loguniform",
     )
     budget_party_fee_yuan: float = param(
         1000.0,
         "yearly party-fee subsidy per alliance",
-        "brief mechanism 5; amount assumed",
+        "brief mechanism 5; amount assumed; range 500-2,000 yuan (log-uniform)",
         lo=0.0,
         hi=1e9,
+        plausible=(500.0, 2000.0),
+        distribution="loguniform",
     )
     activity_cost_yuan: float = param(
-        300.0, "cost of one joint activity", "assumption", lo=0.0, hi=1e9
+        300.0,
+        "cost of one joint activity",
+        "assumption; range 150-600 yuan (log-uniform)",
+        lo=0.0,
+        hi=1e9,
+        plausible=(150.0, 600.0),
+        distribution="loguniform",
     )
     max_applications: int = param(
         6,
         "applications an alliance may file (one a month) before the level above rejects it for "
         "good",
         "assumption (brief mechanism 1: the level above approves); six months of trying, so "
-        "that, as the source reports, all 335 joint committees exist within the year",
+        "that, as the source reports, all 335 joint committees exist within the year; range 4-8",
         lo=1,
         hi=100,
+        plausible=(4, 8),
     )
     assessment_interval_days: int = param(
         365, "days between assessments of alliances", "brief mechanism 6: yearly", lo=1, hi=3650
@@ -558,34 +760,43 @@ class MechanismSettings:
         90,
         "days between the periodic analyses of the alliance database that rectify the weakest "
         "and fund the strongest alliances",
-        "brief mechanism 7 (periodic analysis of yearly results and daily monitoring); "
-        "interval assumed: quarterly",
+        "brief mechanism 7 (periodic analysis of yearly results and daily monitoring); interval assumed: quarterly; range 60-180 days",
         lo=1,
         hi=3650,
+        plausible=(60, 180),
     )
     rectify_share: float = param(
         0.2,
         "share of alliances (the weakest) rectified at each review",
-        "brief mechanism 7; share assumed",
+        "brief mechanism 7; share assumed; range 0.1-0.3",
         lo=0.0,
         hi=1.0,
+        plausible=(0.1, 0.3),
     )
     fund_share: float = param(
         0.2,
         "share of alliances (the strongest) given extra funding at each review",
-        "brief mechanism 7; share assumed",
+        "brief mechanism 7; share assumed; range 0.1-0.3",
         lo=0.0,
         hi=1.0,
+        plausible=(0.1, 0.3),
     )
     funding_bonus_yuan: float = param(
-        3000.0, "extra budget of a well-reviewed alliance", "assumption", lo=0.0, hi=1e9
+        3000.0,
+        "extra budget of a well-reviewed alliance",
+        "assumption; range 1,500-6,000 yuan (log-uniform)",
+        lo=0.0,
+        hi=1e9,
+        plausible=(1500.0, 6000.0),
+        distribution="loguniform",
     )
     rectify_tie_boost: float = param(
         0.15,
         "tie regained by a rectified alliance (reorganised leadership, renewed charter)",
-        "assumption",
+        "assumption; range 0.05-0.25",
         lo=0.0,
         hi=1.0,
+        plausible=(0.05, 0.25),
     )
 
 
@@ -602,9 +813,10 @@ class PrincipleSettings:
     forced_tie_gain_factor: float = param(
         0.5,
         "tie gained per activity in forced pairings relative to voluntary ones",
-        "assumption; calibration E (forced pairing as a known failure mode)",
+        "assumption; calibration E (forced pairing as a known failure mode); range 0.25-0.75",
         lo=0.0,
         hi=1.0,
+        plausible=(0.25, 0.75),
     )
     party_building_first: bool = param(
         True,

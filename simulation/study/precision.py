@@ -28,6 +28,8 @@ def precision_samples(runs: pd.DataFrame, baseline: str, metric: str) -> list[np
     """The samples whose 95 % half-widths `--precision` drives down: each scenario's values of
     `metric`, and each alternative's paired differences to the baseline (finite values)."""
     ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    if "draw" in ok:  # runs of --uncertainty draws are not replications of the scenarios
+        ok = ok[ok["draw"].isna()]
     base = ok[ok["scenario"] == baseline].set_index("replication")[metric]
     samples = []
     for name, grp in ok.groupby("scenario", sort=False):

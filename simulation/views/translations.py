@@ -103,6 +103,10 @@ TERMS: dict[str, dict[str, str]] = {
         "(scale {scale:g} of Chifeng; every organisation and alliance is kept)",
         "zh": "模拟城市：{communities} 个社区、{residents:,} 名居民（赤峰规模的 {scale:g}；组织和联合体全部保留）",
     },
+    "app.changed": {
+        "en": "Changed from the file: {keys}",
+        "zh": "与情景文件不同：{keys}",
+    },
     "app.played": {
         "en": "{days} days played in {seconds:.1f} s ({ms:.1f} ms per day, drawing included)",
         "zh": "{days} 天用时 {seconds:.1f} 秒（每天 {ms:.1f} 毫秒，含绘图）",

@@ -112,14 +112,19 @@ def NumberField(c: Control, value: Any, error: str, lang: str, on_text) -> None:
         set_text(new or "")
         on_text(c, new or "")
 
-    solara.InputText(
-        f"{c.name(lang)}" + (f" ({bounds})" if bounds else ""),
-        value=text,
-        on_value=changed,
-        error=error or False,
-        message=None if error else c.doc,
-        classes=[f"field-{c.key.replace('.', '-')}"],
-    )
+    with solara.Column(gap="0px", classes=[f"field-{c.key.replace('.', '-')}"]):
+        solara.InputText(
+            f"{c.name(lang)}" + (f" ({bounds})" if bounds else ""),
+            value=text,
+            on_value=changed,
+            error=bool(error),
+            hide_details=True,
+        )
+        # Help and refusal as text of their own: the field's built-in message line has a
+        # fixed height and long schema messages would spill over the next field.
+        if error:
+            solara.Text(error, style={"font-size": "12px", "color": "#c62828"})
+        solara.Text(c.doc, style={"font-size": "11px", "color": "#777", "margin-bottom": "6px"})
 
 
 @solara.component
@@ -151,21 +156,19 @@ def Page() -> None:
     values = solara.use_reactive({})  # dotted key -> value applied on top of the file
     errors = solara.use_reactive({})  # dotted key -> message of the refused value
     run_error = solara.use_reactive("")
-    snap = solara.use_reactive(None)
-    map_snap = solara.use_reactive(None)  # the map is redrawn less often while playing
+    # (latest snapshot, snapshot the map shows): one value, so both change in one render;
+    # the map is redrawn less often while a run plays
+    view = solara.use_reactive((None, None))
     timing = solara.use_reactive("")
     session = solara.use_memo(lambda: _first_session(files, choice.value, run_error), [])
     stop = solara.use_memo(threading.Event, [])
 
-    if session is not None and snap.value is None:
+    if session is not None and view.value[0] is None:
         first = session.snapshot()
-        snap.set(first)
-        map_snap.set(first)
+        view.set((first, first))
 
     def show(new: Snapshot, with_map: bool = True) -> None:
-        snap.set(new)
-        if with_map:
-            map_snap.set(new)
+        view.set((new, new if with_map else view.value[1]))
 
     def play() -> None:
         """Step until the horizon or Pause, redrawing about once a second.
@@ -201,8 +204,9 @@ def Page() -> None:
         except Exception as exc:  # a failing run is shown, never crashes the server
             run_error.set(f"{type(exc).__name__}: {exc}")
         finally:
-            if session is not None and map_snap.value is not snap.value:
-                map_snap.set(snap.value)
+            latest, on_map = view.value
+            if latest is not None and on_map is not latest:
+                view.set((latest, latest))
 
     runner = solara.lab.use_task(play, dependencies=None)
 
@@ -257,9 +261,9 @@ def Page() -> None:
         except Exception as exc:
             run_error.set(f"{type(exc).__name__}: {exc}")
 
-    current: Snapshot | None = snap.value
+    current: Snapshot | None = view.value[0]
     scenario = current.scenario if current else None
-    on_map: Snapshot | None = map_snap.value
+    on_map: Snapshot | None = view.value[1]
     version = (current.version, current.day) if current else None
     map_version = (on_map.version, on_map.day) if on_map else None
     series = solara.use_memo(lambda: series_png(current, lang) if current else b"", [version])
@@ -284,6 +288,14 @@ def Page() -> None:
         )
         if scenario is not None:
             solara.Text(scenario.description, style={"font-size": "12px", "color": "#555"})
+            if values.value:
+                solara.Text(
+                    label("app.changed", lang).format(
+                        keys=", ".join(_key_label(k, lang) for k in values.value)
+                    ),
+                    classes=["app-changed"],
+                    style={"font-size": "12px", "color": "#b26a00"},
+                )
             solara.HTML(tag="h4", unsafe_innerHTML=html.escape(label("app.modes", lang)))
             for mode in MODES:
                 key = f"modes.{mode}.enabled"
@@ -401,13 +413,15 @@ def Page() -> None:
         )
         if current.day < current.first_known_day:
             solara.Info(label("app.not_yet", lang).format(day=current.first_known_day))
-        with solara.Row(), solara.Column():
-            solara.HTML(tag="b", unsafe_innerHTML=html.escape(label("app.so_far", lang)))
-            solara.HTML(tag="div", unsafe_innerHTML=_kpi_table(current, lang))
-        solara.HTML(tag="h4", unsafe_innerHTML=html.escape(label("app.charts", lang)))
-        solara.Image(series, classes=["app-series"])
-        solara.HTML(tag="h4", unsafe_innerHTML=html.escape(label("app.map", lang)))
-        solara.Image(picture, classes=["app-map"])
+        with solara.Columns([2, 3], style={"max-width": "1100px"}):
+            with solara.Column():
+                solara.HTML(tag="b", unsafe_innerHTML=html.escape(label("app.so_far", lang)))
+                solara.HTML(tag="div", unsafe_innerHTML=_kpi_table(current, lang))
+            with solara.Column():
+                solara.HTML(tag="b", unsafe_innerHTML=html.escape(label("app.map", lang)))
+                solara.Image(picture, width="100%", classes=["app-map"])
+        solara.HTML(tag="b", unsafe_innerHTML=html.escape(label("app.charts", lang)))
+        solara.Image(series, width="1050px", classes=["app-series"])
 
 
 def _key_label(key: str, lang: str) -> str:

@@ -2,8 +2,8 @@
 
 A `Session` belongs to one browser tab (the page creates one per tab), so two tabs never share
 a model. It holds two `CityModel`s built from the same seed and run settings: the scenario as
-the planner set it, and its *baseline*, the same scenario with every mode switched off (for a
-shipped file that extends baseline.toml this is exactly the shipped baseline). Common seeds make
+the planner set it, and its *baseline*, the same scenario with every mode switched off (for the
+shipped files this runs exactly as the shipped baseline: tests/test_app.py checks it). Common seeds make
 the two runs face the same problems, so the gap between the curves is what the modes change.
 
 Both runs are rebuilt on every reset (a tenth of Chifeng builds in well under a second), so
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.model import CityModel
-from simulation.scenario import Scenario, load_scenario
+from simulation.scenario import Scenario, ScenarioError, load_scenario
 from simulation.views.app.controls import MODES, apply_values
 from simulation.views.app.readouts import (
     Links,
@@ -54,7 +54,7 @@ def shipped_scenarios(folder: Path) -> dict[str, Path]:
     for path in files:
         try:
             scenario = load_scenario(path)
-        except Exception:  # a sweep file or a broken file is not a scenario to offer
+        except ScenarioError:  # a sweep file (or a broken file) is not a scenario to offer
             continue
         named[scenario.name] = path
     order = sorted(named, key=lambda n: (n != "baseline", n == "chifeng_2018", n))
@@ -68,7 +68,7 @@ def baseline_of(scenario: Scenario) -> Scenario:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: each one is a new moment
 class Snapshot:
     """What the page shows at one moment; immutable, so rendering never races stepping."""
 

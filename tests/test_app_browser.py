@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from simulation.views.app.controls import MODES
 from simulation.views.app.server import free_port
 from tests.conftest import ROOT
 
@@ -120,6 +121,16 @@ def _src(page, cls: str) -> str:
     return page.locator(f".{cls} img, img.{cls}").first.get_attribute("src") or ""
 
 
+def _switched_on(page) -> set[str]:
+    """The modes whose switch shows "on"."""
+    on = set()
+    for mode in MODES:
+        box = page.locator(f".switch-{mode} input")
+        if box.get_attribute("aria-checked") == "true":
+            on.add(mode)
+    return on
+
+
 def _changes(page, cls: str, before: str, seconds: float = 30) -> bool:
     """Whether the picture `cls` shows something other than `before` within `seconds`."""
     deadline = time.monotonic() + seconds
@@ -167,6 +178,7 @@ def test_dashboard_in_chromium(browser, tmp_path) -> None:
         page.locator(".btn-step30").click()
         page.get_by_text("Day 90 of 365").wait_for()
         assert _changes(page, "app-series", chart0)
+        assert _switched_on(page) == {"regional"}
         assert "regional co-construction" in page.locator(".app-changed").inner_text()
         assert page.locator(".kpi-needs_met_rate").inner_text().endswith("%")
         started = time.monotonic()
@@ -204,6 +216,7 @@ def test_dashboard_in_chromium(browser, tmp_path) -> None:
         page.locator(".btn-step30").click()
         page.get_by_text("第 90 天").wait_for()
         assert _changes(page, "app-map", map0)
+        assert _switched_on(page) == {"smart_platform"}
         assert "个百分点" in page.locator(".kpi").inner_text()
         page.screenshot(path=shots / "app-zh.png", full_page=True)
         page.close()

@@ -98,6 +98,7 @@ def _kpi_table(snap: Snapshot, lang: str) -> str:
         + "".join(rows)
         + "</table>"
         "<style>.kpi td,.kpi th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:right}"
+        ".kpi td{white-space:nowrap}"
         ".kpi td:first-child{text-align:left}</style>"
     )
 
@@ -288,14 +289,17 @@ def Page() -> None:
         )
         if scenario is not None:
             solara.Text(scenario.description, style={"font-size": "12px", "color": "#555"})
-            if values.value:
-                solara.Text(
-                    label("app.changed", lang).format(
-                        keys=", ".join(_key_label(k, lang) for k in values.value)
-                    ),
-                    classes=["app-changed"],
-                    style={"font-size": "12px", "color": "#b26a00"},
+            # Always present (empty when nothing changed), so the controls below never shift
+            # position; each switch is keyed by its mode as well.
+            solara.Text(
+                label("app.changed", lang).format(
+                    keys=", ".join(_key_label(k, lang) for k in values.value)
                 )
+                if values.value
+                else "",
+                classes=["app-changed"],
+                style={"font-size": "12px", "color": "#b26a00"},
+            )
             solara.HTML(tag="h4", unsafe_innerHTML=html.escape(label("app.modes", lang)))
             for mode in MODES:
                 key = f"modes.{mode}.enabled"
@@ -304,9 +308,11 @@ def Page() -> None:
                     value=bool(value_of(key)),
                     on_value=lambda v, key=key: on_value(control(key), v),
                     classes=[f"switch-{mode}"],
-                )
+                ).key(f"switch-{mode}")
                 if value_of(key):
-                    with solara.Column(style={"margin-left": "28px"}, gap="0px"):
+                    with solara.Column(style={"margin-left": "28px"}, gap="0px").key(
+                        f"levers-{mode}"
+                    ):
                         for lever in MAIN_LEVERS:
                             if lever.startswith(f"modes.{mode}."):
                                 c = control(lever)

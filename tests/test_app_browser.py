@@ -219,6 +219,11 @@ def test_dashboard_in_chromium(browser, tmp_path) -> None:
         assert _switched_on(page) == {"smart_platform"}
         assert "个百分点" in page.locator(".kpi").inner_text()
         page.screenshot(path=shots / "app-zh.png", full_page=True)
+        # Pause stops a playing run before the horizon; Run comes back
+        page.locator(".btn-run").click()
+        page.locator(".btn-pause").click()
+        page.locator(".btn-run").wait_for()
+        assert 90 < _day(page) < 365
         page.close()
 
     assert failed == [], f"requests that failed (the page must load offline): {failed}"

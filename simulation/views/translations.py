@@ -135,7 +135,7 @@ TERMS: dict[str, dict[str, str]] = {
     "app.param.scale": {"en": "scale (share of residents)", "zh": "规模（居民比例）"},
     "app.param.days": {"en": "days", "zh": "模拟天数"},
     "app.choice.voluntary": {"en": "voluntary, complementary", "zh": "自愿互补"},
-    "app.choice.forced": {"en": "forced (拉郎配)", "zh": "拉郎配"},
+    "app.choice.forced": {"en": "forced pairing", "zh": "拉郎配"},
     "app.choice.optimal": {"en": "optimal assignment", "zh": "最优匹配"},
     "app.choice.adhoc": {"en": "first come, first served", "zh": "先到先办"},
     "alliance.community_joint_committee": {

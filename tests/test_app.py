@@ -89,6 +89,17 @@ def test_out_of_range_values_are_refused_by_the_schema_itself() -> None:
     assert ok.modes.regional.strength == 1.5
 
 
+def test_the_page_refuses_runs_bigger_than_a_full_city_year() -> None:
+    s = _scenario()
+    controls.check_budget(controls.apply_values(s, {"run.scale": 1.0, "run.days": 365}))
+    controls.check_budget(controls.apply_values(s, {"run.scale": 0.1, "run.days": 3650}))
+    big = controls.apply_values(s, {"run.scale": 1.0, "run.days": 730})
+    with pytest.raises(controls.ControlError) as err:
+        controls.check_budget(big, "run.days")
+    assert err.value.key == "run.days"
+    assert "simulation run" in err.value.message
+
+
 def test_parse_accepts_what_a_planner_types() -> None:
     assert controls.parse_text(controls.control("run.seed"), " 1_000 ") == 1000
     assert controls.parse_text(controls.control("modes.regional.strength"), "1.5") == 1.5
@@ -147,7 +158,9 @@ def test_reset_goes_back_to_day_zero_and_two_sessions_do_not_share_state() -> No
     assert (a.day, b.day) == (70, 0)
     assert b.snapshot().metrics == {}
     first = a.snapshot().metrics["needs_met_rate"]
+    epoch = a.epoch
     a.reset(controls.apply_values(a.scenario, {"modes.regional.enabled": False}))
+    assert a.epoch == epoch + 1  # a playing task can see that its run was replaced
     assert a.day == 0
     assert not a.scenario.modes.regional.enabled
     a.advance(70)

@@ -23,10 +23,12 @@ from simulation.views.translations import label
 __all__ = [
     "MAIN_LEVERS",
     "MODES",
+    "PAGE_BUDGET",
     "RUN_CONTROLS",
     "Control",
     "ControlError",
     "apply_values",
+    "check_budget",
     "control",
     "format_value",
     "parse_text",
@@ -170,6 +172,24 @@ def parse_text(c: Control, text: str) -> Any:
             return raw.lower() == "true"
         raise ControlError(c.key, f"must be true or false; got {text!r}")
     return text.strip()
+
+
+#: The most resident-days the page runs (scale × days): a full city for a year. Beyond it the
+#: two runs would hold gigabytes of problems (every problem of the horizon is drawn up front)
+#: and could exhaust the server; `simulation run` has no such limit.
+PAGE_BUDGET = 365.0
+
+
+def check_budget(scenario: Scenario, key: str = "run.days") -> None:
+    """ControlError (named by `key`) if scale × days exceeds what the page runs."""
+    run = scenario.run
+    if run.scale * run.days > PAGE_BUDGET + 1e-9:
+        raise ControlError(
+            key,
+            f"scale × days may be at most {PAGE_BUDGET:g} on this page (a full city for a "
+            f"year); got {run.scale:g} × {run.days} — use `simulation run` for longer or "
+            "larger runs",
+        )
 
 
 def apply_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:

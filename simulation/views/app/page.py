@@ -31,6 +31,7 @@ from simulation.views.app.controls import (
     Control,
     ControlError,
     apply_values,
+    check_budget,
     control,
     format_value,
     parse_text,
@@ -169,6 +170,9 @@ def Page() -> None:
         view.set((first, first))
 
     def show(new: Snapshot, with_map: bool = True) -> None:
+        shown = view.value[0]
+        if shown is not None and new.version < shown.version:
+            return  # a late snapshot of a run that was reset meanwhile
         view.set((new, new if with_map else view.value[1]))
 
     def play() -> None:
@@ -181,10 +185,11 @@ def Page() -> None:
         if session is None:
             return
         stop.clear()
+        epoch = session.epoch
         start, day0 = time.perf_counter(), session.day
         window, last_map = FRAME_SECONDS, time.perf_counter()
         try:
-            while not session.finished and not stop.is_set():
+            while not session.finished and not stop.is_set() and session.epoch == epoch:
                 t = time.perf_counter()
                 while (
                     not session.finished and not stop.is_set() and time.perf_counter() - t < window
@@ -197,7 +202,7 @@ def Page() -> None:
                     last_map = time.perf_counter()
                 window = max(FRAME_SECONDS, time.perf_counter() - drawn)
             days = session.day - day0
-            if days:
+            if days and session.epoch == epoch:
                 wall = time.perf_counter() - start
                 timing.set(
                     label("app.played", lang).format(days=days, seconds=wall, ms=1000 * wall / days)
@@ -214,12 +219,17 @@ def Page() -> None:
     def halt() -> None:
         stop.set()
 
-    def restart(new_values: dict[str, Any], new_choice: str) -> bool:
-        """Rebuild both runs with new settings; False (and a message) if they are refused."""
+    def restart(new_values: dict[str, Any], new_choice: str, settled: str | None = None) -> bool:
+        """Rebuild both runs with new settings; False (and a message) if they are refused.
+
+        `settled` is the control whose refusal (if any) the new value clears; other refused
+        fields keep their message, since their text is still on the page.
+        """
         if session is None:
             return False
         try:
             scenario = _build(files[new_choice], new_values)
+            check_budget(scenario, settled or "run.days")
         except ControlError as exc:
             errors.set({**errors.value, exc.key: exc.message})
             return False
@@ -229,8 +239,11 @@ def Page() -> None:
         stop.set()
         session.reset(scenario)
         values.set(new_values)
+        if new_choice != choice.value:
+            errors.set({})  # the fields are rebuilt for the new scenario
+        elif settled is not None:
+            errors.set({k: m for k, m in errors.value.items() if k != settled})
         choice.set(new_choice)
-        errors.set({})
         run_error.set("")
         timing.set("")
         show(session.snapshot())
@@ -238,7 +251,7 @@ def Page() -> None:
 
     def on_value(c: Control, v: Any) -> None:
         try:
-            restart({**values.value, c.key: v}, choice.value)
+            restart({**values.value, c.key: v}, choice.value, settled=c.key)
         except Exception as exc:  # never let a control take the page down
             errors.set({**errors.value, c.key: f"{type(exc).__name__}: {exc}"})
 

@@ -96,6 +96,7 @@ class Session:
     def __init__(self, scenario: Scenario) -> None:
         self._lock = threading.RLock()
         self._version = 0
+        self.epoch = 0  # counts resets, so a task can tell that its run was replaced
         self._baseline_model: CityModel | None = None
         self._ms_per_day: float | None = None
         self._links_key: bytes = b""
@@ -117,6 +118,7 @@ class Session:
             self._links_key = b""
             self._ms_per_day = None
             self._version += 1
+            self.epoch += 1
 
     # ------------------------------------------------------------------ stepping
     @property

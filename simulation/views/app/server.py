@@ -51,13 +51,24 @@ def configure(lang: str, scenarios: str | os.PathLike | None = None) -> None:
 def serve(port: int, lang: str = "en", scenarios: str | os.PathLike | None = None) -> None:
     """Serve the dashboard on http://127.0.0.1:`port` until interrupted."""
     configure(lang, scenarios)
+    import warnings
+
     import uvicorn
 
-    print(f"dashboard: http://{HOST}:{port}  (language {lang}; Ctrl-C stops it)", flush=True)
+    # Solara warns on every page load that cookies cannot be "samesite=none" over plain http;
+    # on 127.0.0.1 that is expected (it falls back to "lax"), so keep the terminal readable.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+
+    print(
+        f"starting the dashboard on http://{HOST}:{port} (language {lang}); open it once "
+        "uvicorn says it is running; Ctrl-C stops it",
+        flush=True,
+    )
     uvicorn.run(
         "solara.server.starlette:app",
         host=HOST,
         port=port,
-        log_level="warning",
+        log_level="info",
+        access_log=False,
         ws_max_size=16 * 1024 * 1024,
     )

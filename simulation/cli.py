@@ -6,6 +6,7 @@
     simulation calibrate CALIBFILE [--trials N] [--scale F] [--days D] [--resume] [--out DIR]
     simulation check FILE...
     simulation schema [--write]
+    simulation app [--port P] [--lang en|zh]
 
 User mistakes (a bad file, key, value or option) print one line per problem naming the file,
 key or option and what is allowed, exit with status 2 and write nothing. Ctrl-C keeps every
@@ -198,7 +199,36 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write scenarios/scenario.schema.json and scenarios/sweep.schema.json instead",
     )
+    p = sub.add_parser("app", help="serve the interactive dashboard on 127.0.0.1")
+    p.add_argument("--port", type=_port, default=8765, help="TCP port (default: 8765)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="page language")
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, got {value}")
+    return value
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    try:
+        from simulation.views import app
+    except ImportError as exc:
+        return _usage_error(f"error: the dashboard needs Solara ({exc}); reinstall the package")
+    from simulation.views.app.server import port_in_use
+
+    if port_in_use(args.port):
+        return _usage_error(f"error: --port: port {args.port} on 127.0.0.1 is in use; pick another")
+    try:
+        app.serve(args.port, args.lang)
+    except KeyboardInterrupt:
+        return 0
+    return 0
 
 
 def _usage_error(message: str) -> int:
@@ -395,6 +425,7 @@ _COMMANDS = {
     "calibrate": _cmd_calibrate,
     "check": _cmd_check,
     "schema": _cmd_schema,
+    "app": _cmd_app,
 }
 
 

@@ -181,12 +181,13 @@ def compare(
     resume: bool = False,
     progress: bool = True,
     charts: bool = True,
+    lang: str = "en",
 ) -> Comparison:
     """Compare scenarios on paired replications (`simulation compare`).
 
     With `precision`, replications are added (up to `max_replications`) until every 95 %
     half-width of `metric` — each scenario's mean and each paired difference to the
-    baseline — is at most `precision`.
+    baseline — is at most `precision`. `lang` ("en" or "zh") is the language of the charts.
     """
     loaded, sources = load(scenarios, **_overrides(days, scale))
     names = [s.name for s in loaded]
@@ -255,8 +256,17 @@ def compare(
     if charts and not runs.empty:
         from simulation.views import charts as charts_mod
 
+        cm_path = folder / "communities.parquet"
         written = charts_mod.write_all(
-            folder / "charts", table, study.timeseries, ranking, metric=metric, baseline=base_name
+            folder / "charts",
+            table,
+            study.timeseries,
+            ranking,
+            metric=metric,
+            baseline=base_name,
+            communities=pd.read_parquet(cm_path) if cm_path.exists() else None,
+            runs=runs,
+            lang=lang,
         )
     return Comparison(study, table, ranking, base_name, metric, warnings, written, reps)
 

@@ -93,6 +93,80 @@ TERMS: dict[str, dict[str, str]] = {
         "zh": "总工时（工作人员和党员）",
     },
     "metric_long.cost_yuan": {"en": "Cost (yuan)", "zh": "成本（元）"},
+    # Shipped scenarios in words (the scenario files' descriptions; a user's own scenario is
+    # described by its file's text in both languages).
+    "description.baseline": {
+        "en": "Chifeng 2018, siloed: every integration mode off. The reference every scenario "
+        "is compared against.",
+        "zh": "赤峰2018，各自为战：所有融合模式关闭。其他情景都与它比较。",
+    },
+    "description.regional": {
+        "en": "Baseline plus regional co-construction: joint committees in all 44 streets and "
+        "291 communities co-opt local units, whose resources are reachable at monthly joint "
+        "meetings.",
+        "zh": "基线加区域化共驻共建：44 个街道和 291 个社区成立联合党委（大党委），吸纳驻区单位，"
+        "其资源在每月联席会议上可用。",
+    },
+    "description.cross_domain": {
+        "en": "Baseline plus cross-domain alliances: 300 complementarity-based alliances with "
+        "about 1,000 chains routing problems to partners.",
+        "zh": "基线加跨域抱团联建共促：按优势互补组建 300 个联盟、约 1,000 条链条，把问题转给伙伴单位。",
+    },
+    "description.central_community": {
+        "en": "Baseline plus central communities: strong centres share competence, hours and "
+        "information with neighbouring weak old communities.",
+        "zh": "基线加中心社区以强带弱：强社区作为中心，与相邻的薄弱老旧社区共享能力、工时和信息。",
+    },
+    "description.dual_reporting": {
+        "en": "Baseline plus dual reporting: every agency paired with a community, agency "
+        "members serving in their home communities under points-based appraisal.",
+        "zh": "基线加双报到结对互动：每个机关单位与一个社区结对，党员回居住社区服务，实行积分考核。",
+    },
+    "description.red_commercial_street": {
+        "en": "Baseline plus red commercial streets: joint party organisations cover the firms "
+        "of every commercial district, with a service station for the district and its "
+        "neighbours.",
+        "zh": "基线加红色商街两个覆盖：联合党组织覆盖每个商圈的企业，并为商圈及周边设立服务站。",
+    },
+    "description.smart_platform": {
+        "en": "Baseline plus the smart platform in every street: one-click reporting for "
+        "residents with digital access, direct routing, online workflows.",
+        "zh": "基线加智慧党建线上互动：每个街道接入平台，有数字渠道的居民一键上报，问题直达主管部门，线上办理。",
+    },
+    "description.chifeng_2018": {
+        "en": "Chifeng 2018 with all six integration modes as the source describes them.",
+        "zh": "赤峰2018，按原始材料的描述同时实施六种融合模式。",
+    },
+    # What the model leaves out (docs/ODD.md, section 9), for the report.
+    "leaves_out.geography": {
+        "en": "Geography: streets and communities have numbers, not places; nearness is by number.",
+        "zh": "地理：街道和社区只有编号，没有位置；“相邻”按编号定义。",
+    },
+    "leaves_out.capacity": {
+        "en": "Limited capacity outside communities: streets, agencies and partner units finish "
+        "whatever they accept.",
+        "zh": "社区以外的能力限制：街道、机关和伙伴单位接手的问题都能办完。",
+    },
+    "leaves_out.satisfaction": {
+        "en": "Residents' satisfaction: the model has trust, not satisfaction; latent demand does "
+        "not change with policy.",
+        "zh": "居民满意度：模型只有信任，没有满意度；潜在需求不随政策变化。",
+    },
+    "leaves_out.platform": {
+        "en": "Members and units claiming tasks on the smart platform; the intake's triage is "
+        "perfect.",
+        "zh": "党员和单位在智慧平台上认领任务；受理分拣被假定为完全准确。",
+    },
+    "leaves_out.mechanisms": {
+        "en": "Most of the deliberation mechanism (only meeting cadence) and any use of assessment "
+        "scores; budgets do not bind at the defaults.",
+        "zh": "议事决策机制大部分内容（只有会议周期）以及考核分数的使用；默认参数下经费不构成约束。",
+    },
+    "leaves_out.people": {
+        "en": "Motivation, income and careers of members and staff; participation follows the "
+        "appraisal switch.",
+        "zh": "党员和工作人员的动机、收入与职业发展；参与程度只随考核开关变化。",
+    },
 }
 
 #: Sentences and phrases of charts and the report, keyed by their English text (which is also
@@ -257,6 +331,80 @@ PHRASES: dict[str, str] = {
     "Parameters chosen by total Sobol index.": (
         "灰点：设计点（其重复运行的均值；其他参数同时变化，因此有散布）。橙色：按该参数分组的均值，"
         "即响应曲线。参数按 Sobol 总效应指数选取。"
+    ),
+    # the report
+    "Integration modes compared: decision report": "融合党建模式比较：决策报告",
+    "Study {study}: {n} scenarios, {reps} paired replications each, {scale} of the city's "
+    "population, {days} simulated days.": (
+        "研究 {study}：{n} 个情景，各 {reps} 次配对重复运行，模拟城市人口的 {scale}，共 {days} 天。"
+    ),
+    "The question": "问题",
+    "Compared with {baseline}, which integration modes raise service coverage (the share of "
+    "residents' problems that any channel takes up) and the resolution rate (the share of those "
+    "resolved within {limit} days), and by how much? Needs met combines the two: the share of "
+    "all problems resolved in time.": (
+        "与{baseline}相比，哪些融合模式能提高服务覆盖率（居民问题被任一渠道受理的比例）和问题解决率"
+        "（受理问题中 {limit} 天内解决的比例），提高多少？需求满足率综合两者：全部问题中按时解决的比例。"
+    ),
+    "The scenarios": "情景",
+    "What it does": "内容",
+    "Integration modes on": "启用的融合模式",
+    "none": "无",
+    "The answer in one table": "一张表看结论",
+    "Paired difference to {baseline} in percentage points, with its 95 % interval. Bold: "
+    "significant after Holm's correction across scenarios.": (
+        "与{baseline}的配对差值（百分点）及其 95% 区间。粗体：经 Holm 多重比较校正后显著。"
+    ),
+    "Grey interval: simulation noise only. Brown interval: with the uncertainty of the model's "
+    "assumptions as well; the verdict column says whether the conclusion survives it.": (
+        "灰色区间：仅模拟噪声。棕色区间：同时计入模型假设的不确定性；“是否稳健”一栏说明结论能否经受住这种不确定性。"
+    ),
+    "In words": "结论",
+    "Robust to assumptions?": "对假设是否稳健？",
+    "raises {metric} by {lo}–{hi} points": "{metric}提高 {lo}–{hi} 个百分点",
+    "lowers {metric} by {lo}–{hi} points": "{metric}降低 {lo}–{hi} 个百分点",
+    "no detectable effect on {metric}": "对{metric}没有可检测的影响",
+    "The charts": "图表",
+    "Which scenarios change what, compared with the baseline, beyond the noise?": (
+        "与基线相比，哪些情景在噪声之外改变了什么？"
+    ),
+    "At what level does each scenario stand?": "各情景处于什么水平？",
+    "How much do single runs vary over the year, and how well is the mean known?": (
+        "单次运行在一年中波动多大？均值有多精确？"
+    ),
+    "Who is left behind: which communities have their needs met?": "谁被落下了：哪些社区的需求得到满足？",
+    "What does each scenario buy, and at what cost?": "各情景带来什么效果，花费多少？",
+    "Which scenario is most likely the best?": "哪个情景最可能最优？",
+    "Do effects build up, level off or fade over the year?": "效果在一年中是逐步增强、趋于平稳还是减弱？",
+    "Main assumptions and their sources": "主要假设及其来源",
+    "Values as used in this study. 'calibration X' is row X of the project's calibration table "
+    "(public figures); 'assumption' marks a modelling choice. Every parameter: "
+    "docs/parameters.md.": (
+        "数值为本研究所用。“calibration X”指项目校准表（公开数据）第 X 行；“assumption”表示建模假设。"
+        "来源原文为英文。全部参数见 docs/parameters.md。"
+    ),
+    "Parameter": "参数",
+    "Value": "取值",
+    "Meaning": "含义",
+    "Source": "来源",
+    "What the model leaves out": "模型没有包含的内容",
+    "The full list is in docs/ODD.md, section 9. The model compares scenarios on common random "
+    "numbers; it is not a forecast of Chifeng's statistics.": (
+        "完整列表见 docs/ODD.md 第 9 节。本模型在共同随机数下比较情景，不是对赤峰统计数据的预测。"
+    ),
+    "Provenance": "来源与可复现性",
+    "Package version": "软件包版本",
+    "Python, Mesa": "Python、Mesa",
+    "Seeds": "随机种子",
+    "base seed {seed}; replication r uses seed + r ({seeds})": (
+        "基础种子 {seed}；第 r 次重复运行使用种子 + r（{seeds}）"
+    ),
+    "Run": "运行",
+    "Parameter hash (SHA-256)": "参数哈希（SHA-256）",
+    "Files (SHA-256)": "文件（SHA-256）",
+    "Reproduce: the same package version, scenario files and seeds give the same numbers "
+    "(manifest.json of the study has every parameter).": (
+        "复现：相同的软件包版本、情景文件和种子得到相同的数字（研究目录中的 manifest.json 记录了全部参数）。"
     ),
 }
 

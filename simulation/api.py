@@ -28,7 +28,7 @@ from simulation.study.precision import run_to_precision
 from simulation.study.runner import StudyResult, default_workers, run_study
 from simulation.study.store import atomic_write_bytes
 
-__all__ = ["Comparison", "check", "compare", "load", "run"]
+__all__ = ["Comparison", "check", "compare", "load", "report", "run"]
 
 ScenarioLike = str | Path | Scenario
 
@@ -269,6 +269,18 @@ def compare(
             lang=lang,
         )
     return Comparison(study, table, ranking, base_name, metric, warnings, written, reps)
+
+
+def report(folder: str | Path, *, lang: str = "en", pdf: bool = True):
+    """Write the decision report of a finished comparison study (`simulation report`):
+    `report-<lang>.html` (self-contained) and `report-<lang>.pdf` in the study folder.
+
+    Returns a `ReportFiles` (paths, the language really used, warnings). Raises
+    `simulation.views.report.ReportError` when the folder is not a finished comparison.
+    """
+    from simulation.views.report import build_report
+
+    return build_report(folder, lang, pdf=pdf)
 
 
 def check(paths: Sequence[str | Path]) -> list[tuple[Path, Scenario | ScenarioError]]:

@@ -3,6 +3,7 @@
     simulation run SCENARIO [--replications N] [--days D] [--seed S] [--scale F] [--out DIR]
     simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
     simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
+    simulation report DIR [--lang en|zh] [--no-pdf]
     simulation check FILE...
     simulation schema [--write]
 
@@ -142,11 +143,19 @@ def _parser() -> argparse.ArgumentParser:
         help="cap for --precision (default: 200)",
     )
     p.add_argument("--no-charts", action="store_true", help="do not write charts")
+    p.add_argument(
+        "--lang", choices=["en", "zh"], default="en", help="language of the charts (default: en)"
+    )
     _add_run_options(p)
 
     p = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube or Sobol)")
     p.add_argument("sweepfile", type=Path, help="sweep file (TOML)")
     _add_exec_options(p)
+
+    p = sub.add_parser("report", help="write the decision report (HTML and PDF) of a comparison")
+    p.add_argument("folder", type=Path, help="folder of a finished `simulation compare` study")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language (default: en)")
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
 
     p = sub.add_parser("check", help="validate scenario or sweep files")
     p.add_argument("files", type=Path, nargs="+")
@@ -233,6 +242,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         charts=not args.no_charts,
+        lang=args.lang,
         **_study_options(args),
     )
     print(result.summary())
@@ -240,6 +250,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(f"chart: {path}")
     print(f"comparison: {result.study.folder / 'comparison.csv'}")
     _report_end(result.study)
+    if not result.study.interrupted:
+        print(f"decision report: simulation report {result.study.folder} [--lang zh]")
     return EXIT_INTERRUPTED if result.study.interrupted else 0
 
 
@@ -260,6 +272,22 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     runs = result.study.runs
     return 0 if "status" in runs and (runs["status"] == "ok").any() else 1
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simulation import api
+    from simulation.views.report import ReportError
+
+    try:
+        files = api.report(args.folder, lang=args.lang, pdf=not args.no_pdf)
+    except ReportError as exc:
+        return _usage_error(f"error: {exc}")
+    for note in files.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    print(f"report: {files.html}")
+    if files.pdf is not None:
+        print(f"report: {files.pdf}")
+    return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -299,6 +327,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
+    "report": _cmd_report,
     "check": _cmd_check,
     "schema": _cmd_schema,
 }

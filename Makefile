@@ -6,7 +6,7 @@ SCENARIOS := scenarios/baseline.toml scenarios/regional.toml scenarios/cross_dom
 	scenarios/central_community.toml scenarios/dual_reporting.toml \
 	scenarios/red_commercial_street.toml scenarios/smart_platform.toml scenarios/chifeng_2018.toml
 
-.PHONY: main test quick-test lint setup full-city
+.PHONY: main test quick-test lint setup full-city notebooks reference
 
 setup:
 	@scripts/bootstrap.sh
@@ -27,3 +27,11 @@ quick-test: setup
 ## The main job on the full city (about two million residents).
 full-city: setup
 	.venv/bin/simulation compare $(SCENARIOS) --scale 1 --replications $(REPLICATIONS)
+
+## Open the notebooks (planner, researcher, decision brief) in JupyterLab.
+notebooks: setup
+	.venv/bin/jupyter lab notebooks/
+
+## Regenerate the shipped reference results (results/reference/; under a minute on 2 cores).
+reference: setup
+	.venv/bin/python scripts/make_reference.py

@@ -78,7 +78,7 @@ def spread_figure(
     nrows = math.ceil(n / ncols)
     scale = _scale(metric)
     with _style(lang):
-        fig = Figure(figsize=(3.3 * ncols + 0.6, 2.6 * nrows + 2.3), layout="constrained")
+        fig = Figure(figsize=(max(3.3 * ncols + 0.6, 8.0), 2.6 * nrows + 2.3), layout="constrained")
         body, footer = _body_and_footer(fig, 1.2)
         panels, _ = _grid(body, n, ncols)
         fig.suptitle(

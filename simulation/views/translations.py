@@ -173,7 +173,7 @@ TERMS: dict[str, dict[str, str]] = {
 #: the English output): English phrase -> Chinese. `{name}` fields are filled in after lookup.
 PHRASES: dict[str, str] = {
     # units and directions
-    "pp": "个百分点",
+    "pp": "百分点",
     "days": "天",
     "hours": "小时",
     "problems": "个问题",

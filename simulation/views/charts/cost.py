@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -99,7 +100,16 @@ def cost_effect_figure(
         )
         ax.axhline(0, color=BASELINE_COLOUR, lw=1)
         ax.axvline(0, color=BASELINE_COLOUR, lw=1)
-        for row in table.itertuples():
+        # Labels of points close in height alternate above and below, so they do not overlap.
+        ys = table["effect"].to_numpy(float) * scale.factor
+        span = float(np.nanmax(ys) - np.nanmin(ys)) if len(ys) and np.isfinite(ys).any() else 1.0
+        below: dict[int, bool] = {}
+        previous = None
+        for i in np.argsort(-ys):  # from the top: the lower of two close points goes below
+            close = previous is not None and abs(ys[i] - ys[previous]) < 0.04 * max(span, 1e-9)
+            below[int(i)] = close and not below.get(int(previous), False)
+            previous = i
+        for i, row in enumerate(table.itertuples()):
             colour = cmap[row.scenario]
             ex, ey = row.cost, row.effect * scale.factor
             ax.errorbar(
@@ -116,7 +126,7 @@ def cost_effect_figure(
             ax.annotate(
                 scenario_label(row.scenario),
                 (ex, ey),
-                xytext=(6, 5),
+                xytext=(6, -13 if below.get(i) else 5),
                 textcoords="offset points",
                 fontsize=9,
                 color=colour,

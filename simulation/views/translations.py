@@ -381,9 +381,10 @@ PHRASES: dict[str, str] = {
     "(public figures); 'assumption' marks a modelling choice. Every parameter: "
     "docs/parameters.md.": (
         "数值为本研究所用。“calibration X”指项目校准表（公开数据）第 X 行；“assumption”表示建模假设。"
-        "来源原文为英文。全部参数见 docs/parameters.md。"
+        "含义与来源为英文原文。全部参数见 docs/parameters.md。"
     ),
     "Parameter": "参数",
+    "The city and its services": "城市与公共服务",
     "Value": "取值",
     "Meaning": "含义",
     "Source": "来源",

@@ -231,7 +231,8 @@ def _assumptions(manifest: dict, lang: str) -> list[dict[str, str]]:
         out.append(
             {
                 "key": key,
-                "group": mode_label(mode, lang) if mode else "",
+                "short": key.removeprefix(f"modes.{mode}.") if mode else key,
+                "group": mode_label(mode, lang) if mode else _t("The city and its services", lang),
                 "value": "" if value is None else str(value),
                 "doc": doc,
                 "source": source,

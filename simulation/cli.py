@@ -233,18 +233,29 @@ def _report_end(study) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from simulation import api
+    import warnings
 
-    result = api.compare(
-        args.scenarios,
-        baseline=args.baseline,
-        metric=args.metric,
-        precision=args.precision,
-        max_replications=args.max_replications,
-        charts=not args.no_charts,
-        lang=args.lang,
-        **_study_options(args),
-    )
+    from simulation import api
+    from simulation.views.fonts import LanguageFallbackWarning
+
+    # A missing Chinese font is said once, as a line, like every other message of the command.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LanguageFallbackWarning)
+        result = api.compare(
+            args.scenarios,
+            baseline=args.baseline,
+            metric=args.metric,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            charts=not args.no_charts,
+            lang=args.lang,
+            **_study_options(args),
+        )
+    for w in caught:
+        if issubclass(w.category, LanguageFallbackWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(result.summary())
     for path in result.charts:
         print(f"chart: {path}")

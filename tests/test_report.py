@@ -154,3 +154,12 @@ def test_community_table_adds_up_to_the_run_metrics(study: Path) -> None:
     pd.testing.assert_series_equal(
         rate["strong"] - rate["weak"], runs.loc[rate.index, "equity_gap"], check_names=False
     )
+
+
+def test_compare_prints_the_report_command(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cmp"
+    argv = ["compare", str(SCENARIOS / "baseline.toml"), str(SCENARIOS / "regional.toml")]
+    argv += ["--scale", "0.003", "--days", "70", "--replications", "2", "--workers", "1"]
+    argv += ["--out", str(out), "--no-progress", "--no-charts"]
+    assert cli.main(argv) == 0
+    assert f"decision report: simulation report {out}" in capsys.readouterr().out

@@ -30,7 +30,8 @@ full-city: setup
 
 ## Open the notebooks (planner, researcher, decision brief) in JupyterLab.
 notebooks: setup
-	.venv/bin/jupyter lab notebooks/
+	.venv/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## Regenerate the shipped reference results (results/reference/; under a minute on 2 cores).
 reference: setup

@@ -6,7 +6,7 @@ SCENARIOS := scenarios/baseline.toml scenarios/regional.toml scenarios/cross_dom
 	scenarios/central_community.toml scenarios/dual_reporting.toml \
 	scenarios/red_commercial_street.toml scenarios/smart_platform.toml scenarios/chifeng_2018.toml
 
-.PHONY: main test quick-test lint setup full-city regression
+.PHONY: main test quick-test lint setup full-city regression notebooks reference
 
 setup:
 	@scripts/bootstrap.sh
@@ -31,3 +31,11 @@ full-city: setup
 ## Regenerate the committed regression baselines (only when results change on purpose).
 regression: setup
 	.venv/bin/python scripts/regression.py --write
+## Open the notebooks (planner, researcher, decision brief) in JupyterLab.
+notebooks: setup
+	.venv/bin/jupyter lab --ServerApp.root_dir=. --ServerApp.default_url=/lab/tree/notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
+
+## Regenerate the shipped reference results (results/reference/; under a minute on 2 cores).
+reference: setup
+	.venv/bin/python scripts/make_reference.py

@@ -32,7 +32,7 @@ from simulation.study.precision import run_to_precision
 from simulation.study.runner import StudyResult, default_workers, run_study, study_folder
 from simulation.study.store import atomic_write_bytes
 
-__all__ = ["Comparison", "calibrate", "check", "compare", "load", "run"]
+__all__ = ["Comparison", "calibrate", "check", "compare", "load", "report", "run"]
 
 ScenarioLike = str | Path | Scenario
 
@@ -272,6 +272,7 @@ def compare(
     uncertainty: int | None = None,
     uncertainty_design: str = "lhs",
     posterior: str | Path | None = None,
+    lang: str = "en",
 ) -> Comparison:
     """Compare scenarios on paired replications (`simulation compare`).
 
@@ -284,6 +285,7 @@ def compare(
     design: "lhs" or "sobol"; fitted parameters from a calibration's `posterior` table when
     given) are also run on every scenario, paired, and the table gains the intervals and
     verdicts described in `simulation.study.uncertainty`.
+    `lang` ("en" or "zh") is the language of the charts.
     """
     _check_study_options(replications, seed)
     if precision is not None:
@@ -381,6 +383,7 @@ def compare(
         if charts and not runs.empty:
             from simulation.views import charts as charts_mod
 
+            cm_path = folder / "communities.parquet"
             written = charts_mod.write_all(
                 folder / "charts",
                 table,
@@ -388,10 +391,25 @@ def compare(
                 ranking,
                 metric=metric,
                 baseline=base_name,
+                communities=pd.read_parquet(cm_path) if cm_path.exists() else None,
+                runs=runs,
+                lang=lang,
             )
     return Comparison(
         study, table, ranking, base_name, metric, warnings, written, reps, cost, uresult
     )
+
+
+def report(folder: str | Path, *, lang: str = "en", pdf: bool = True):
+    """Write the decision report of a finished comparison study (`simulation report`):
+    `report-<lang>.html` (self-contained) and `report-<lang>.pdf` in the study folder.
+
+    Returns a `ReportFiles` (paths, the language really used, warnings). Raises
+    `simulation.views.report.ReportError` when the folder is not a finished comparison.
+    """
+    from simulation.views.report import build_report
+
+    return build_report(folder, lang, pdf=pdf)
 
 
 def _uncertainty_plan(

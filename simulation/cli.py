@@ -4,6 +4,7 @@
     simulation compare SCENARIO... [--baseline NAME] [--metric M] [--precision H] [...]
     simulation sweep SWEEPFILE [--workers N] [--scheduler ADDRESS] [--resume] [--out DIR]
     simulation calibrate CALIBFILE [--trials N] [--scale F] [--days D] [--resume] [--out DIR]
+    simulation report DIR [--lang en|zh] [--no-pdf]
     simulation check FILE...
     simulation schema [--write]
     simulation app [--port P] [--lang en|zh]
@@ -172,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-charts", action="store_true", help="do not write charts")
     _add_uncertainty_options(p)
+    p.add_argument(
+        "--lang", choices=["en", "zh"], default="en", help="language of the charts (default: en)"
+    )
     _add_run_options(p)
 
     p = sub.add_parser("sweep", help="run a parameter sweep (grid, Latin hypercube or Sobol)")
@@ -188,6 +192,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--days", type=_positive_int, help="simulated days (default: the file's [run])")
     _add_exec_options(p)
+
+    p = sub.add_parser("report", help="write the decision report (HTML and PDF) of a comparison")
+    p.add_argument("folder", type=Path, help="folder of a finished `simulation compare` study")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language (default: en)")
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML report only")
 
     p = sub.add_parser("check", help="validate scenario or sweep files")
     p.add_argument("files", type=Path, nargs="+")
@@ -295,20 +304,32 @@ def _report_end(study) -> None:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from simulation import api
+    import warnings
 
-    result = api.compare(
-        args.scenarios,
-        baseline=args.baseline,
-        metric=args.metric,
-        precision=args.precision,
-        max_replications=args.max_replications,
-        charts=not args.no_charts,
-        uncertainty=args.uncertainty,
-        uncertainty_design=args.uncertainty_design,
-        posterior=args.posterior,
-        **_study_options(args),
-    )
+    from simulation import api
+    from simulation.views.fonts import LanguageFallbackWarning
+
+    # A missing Chinese font is said once, as a line, like every other message of the command.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LanguageFallbackWarning)
+        result = api.compare(
+            args.scenarios,
+            baseline=args.baseline,
+            metric=args.metric,
+            precision=args.precision,
+            max_replications=args.max_replications,
+            charts=not args.no_charts,
+            lang=args.lang,
+            uncertainty=args.uncertainty,
+            uncertainty_design=args.uncertainty_design,
+            posterior=args.posterior,
+            **_study_options(args),
+        )
+    for w in caught:
+        if issubclass(w.category, LanguageFallbackWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     print(result.summary())
     for path in result.charts:
         print(f"chart: {path}")
@@ -316,6 +337,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if result.uncertainty is not None:
         print(f"sensitivity: {result.study.folder / 'sensitivity.csv'}")
     _report_end(result.study)
+    if not result.study.interrupted:
+        print(f"decision report: simulation report {result.study.folder} [--lang zh]")
     return EXIT_INTERRUPTED if result.study.interrupted else 0
 
 
@@ -364,6 +387,22 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for name in ("fit.csv", "fitted.toml", "trials.csv", "posterior.csv"):
         if (result.folder / name).exists():
             print(f"{name.split('.')[0]}: {result.folder / name}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simulation import api
+    from simulation.views.report import ReportError
+
+    try:
+        files = api.report(args.folder, lang=args.lang, pdf=not args.no_pdf)
+    except ReportError as exc:
+        return _usage_error(f"error: {exc}")
+    for note in files.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    print(f"report: {files.html}")
+    if files.pdf is not None:
+        print(f"report: {files.pdf}")
     return 0
 
 
@@ -423,6 +462,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "sweep": _cmd_sweep,
     "calibrate": _cmd_calibrate,
+    "report": _cmd_report,
     "check": _cmd_check,
     "schema": _cmd_schema,
     "app": _cmd_app,

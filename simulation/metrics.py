@@ -30,6 +30,7 @@ __all__ = [
     "EXTRA_METRICS",
     "METRICS",
     "STRUCTURE_COLUMNS",
+    "community_metrics",
     "daily_metrics",
     "run_metrics",
 ]
@@ -140,6 +141,38 @@ def run_metrics(model: CityModel) -> dict[str, float]:
     for i, name in enumerate(ROUTES):
         out[f"route_{name}"] = _ratio(by_route[i], n_res)
     return out
+
+
+def community_metrics(model: CityModel) -> dict[str, np.ndarray]:
+    """Per community, over the run's closed cohort: who is left behind, and where.
+
+    Columns: `community`, `street`, `strength`, `group` (`strong`/`weak` for the strongest and
+    weakest quarter that `equity_gap` compares, else `middle`), `problems` (cohort size),
+    `taken_up`, `resolved` and `needs_met_rate`. Counts are kept so that replications can be
+    pooled; the rate is NaN where no problem arose.
+    """
+    svc, run = model.service, model.params.run
+    k = model.city.n_communities
+    a = svc.arise_day
+    cohort = (a > run.warmup_days) & (a <= model.day - run.resolution_limit_days)
+    comm = svc.community[cohort]
+    problems = np.bincount(comm, minlength=k)
+    taken = np.bincount(comm, weights=svc.taken_day[cohort] >= 0, minlength=k)
+    resolved = np.bincount(comm, weights=svc.status[cohort] == RESOLVED, minlength=k)
+    strong, weak = model.quartiles
+    group = np.where(strong, "strong", np.where(weak, "weak", "middle"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(problems > 0, resolved / np.maximum(problems, 1), np.nan)
+    return {
+        "community": np.arange(k),
+        "street": np.asarray(model.city.community_street, dtype=np.int64),
+        "strength": np.asarray(model.city.community_strength, dtype=float),
+        "group": group,
+        "problems": problems.astype(np.int64),
+        "taken_up": taken.astype(np.int64),
+        "resolved": resolved.astype(np.int64),
+        "needs_met_rate": rate,
+    }
 
 
 def daily_metrics(model: CityModel, day: int) -> dict[str, float]:

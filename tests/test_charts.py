@@ -101,15 +101,19 @@ def low_dpi(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_write_all_creates_four_valid_pngs(tmp_path: Path, runs: pd.DataFrame, low_dpi) -> None:
+def test_write_all_creates_valid_pngs_and_svgs(tmp_path: Path, runs: pd.DataFrame, low_dpi) -> None:
     comparison = analysis.compare(runs, "baseline", metrics=FEW)
     ranking = analysis.ranking(runs, "needs_met_rate", n_boot=200)
     out = tmp_path / "charts" / "nested"  # must be created
     paths = charts.write_all(out, comparison, make_timeseries(), ranking)
 
-    names = ["differences.png", "means.png", "timeseries.png", "ranking.png"]
+    stems = ["differences", "means", "timeseries", "spread", "ranking"]
+    names = [f"{s}.{ext}" for s in stems for ext in ("png", "svg")]
     assert [p.name for p in paths] == names
     assert sorted(p.name for p in out.iterdir()) == sorted(names)  # no temp files left over
+    for svg in out.glob("*.svg"):
+        assert svg.read_text().lstrip().startswith("<?xml"), svg.name
+    paths = [p for p in paths if p.suffix == ".png"]
     for path in paths:
         assert_valid_png(path, min_width=8 * charts.style.DPI, min_height=3 * charts.style.DPI)
     # Saved at the documented size: 12 inches wide for the multi-panel charts, and at least
@@ -133,12 +137,14 @@ def test_write_all_skips_missing_inputs(
 
     monkeypatch.setattr(charts.style, "_save", fake_save)
     comparison = analysis.compare(runs, "baseline", metrics=FEW)
-    paths = charts.write_all(tmp_path, comparison, timeseries=None, ranking=pd.DataFrame())
+    paths = charts.write_all(
+        tmp_path, comparison, timeseries=None, ranking=pd.DataFrame(), formats=("png",)
+    )
     assert [p.name for p in paths] == saved == ["differences.png", "means.png"]
     assert charts.write_all(tmp_path / "none", None) == []
     only_base = comparison[comparison["scenario"] == "baseline"]
     saved.clear()
-    charts.write_all(tmp_path / "single", only_base, ranking=None)
+    charts.write_all(tmp_path / "single", only_base, ranking=None, formats=("png",))
     assert saved == ["means.png"]  # nothing to compare with: no difference chart
 
 
@@ -147,9 +153,9 @@ def test_single_scenario_skips_difference_chart(tmp_path: Path, low_dpi) -> None
     comparison = analysis.compare(only_base, "baseline", metrics=FEW)
     ranking = analysis.ranking(only_base, "needs_met_rate", n_boot=50)
     paths = charts.write_all(
-        tmp_path, comparison, make_timeseries(scenarios=("baseline",)), ranking
+        tmp_path, comparison, make_timeseries(scenarios=("baseline",)), ranking, formats=("png",)
     )
-    assert [p.name for p in paths] == ["means.png", "timeseries.png", "ranking.png"]
+    assert [p.name for p in paths] == ["means.png", "timeseries.png", "spread.png", "ranking.png"]
     assert not (tmp_path / "differences.png").exists()
     for path in paths:
         assert_valid_png(path, min_width=300, min_height=100)
@@ -185,8 +191,10 @@ def test_nan_inputs_do_not_raise(tmp_path: Path, low_dpi, monkeypatch: pytest.Mo
             "p_best": [np.nan, 0.5, 0.5],
         }
     )
-    paths = charts.write_all(tmp_path, comparison, timeseries, ranking, metric="needs_met_rate")
-    assert len(paths) == 4
+    paths = charts.write_all(
+        tmp_path, comparison, timeseries, ranking, metric="needs_met_rate", formats=("png",)
+    )
+    assert len(paths) == 5
     for path in paths:
         assert_valid_png(path, min_width=300, min_height=100)
 

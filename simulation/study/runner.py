@@ -115,11 +115,13 @@ class RunTask:
 
 @dataclass
 class RunOutcome:
-    """What a worker sends back: the run's row and its daily series."""
+    """What a worker sends back: the run's row, its daily series and, with the series, one row
+    per community (needs met in the closed cohort: the map of who is left behind)."""
 
     key: str
     row: dict[str, Any]
     timeseries: pd.DataFrame | None
+    communities: pd.DataFrame | None = None
 
 
 RunFunction = Callable[[RunTask], RunOutcome]
@@ -147,6 +149,7 @@ def execute(task: RunTask) -> RunOutcome:
 
     KeyboardInterrupt and SystemExit still propagate, so Ctrl-C stops an in-process study.
     """
+    from simulation.metrics import community_metrics
     from simulation.model import CityModel  # imported here: keeps worker start-up lean
 
     start, cpu = time.perf_counter(), time.process_time()
@@ -155,18 +158,20 @@ def execute(task: RunTask) -> RunOutcome:
         model = CityModel(task.scenario, rng=task.seed)
         model.run_model()
         row = {**head, "status": "ok", "error": None, **model.metrics()}
-        ts = None
+        ts = cm = None
         if task.timeseries:
             ts = model.timeseries()
+            cm = pd.DataFrame(community_metrics(model))
             for i, (k, v) in enumerate(head.items()):
                 ts.insert(i, k, v)
+                cm.insert(i, k, v)
     except Exception as exc:  # a run's failure is data, not the end of the study
         out = failed_outcome(task, f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-        row, ts = out.row, None
+        row, ts, cm = out.row, None, None
     row["seconds"] = time.perf_counter() - start
     # CPU time too: on a shared machine wall time measures the neighbours as much as the run.
     row["cpu_seconds"] = time.process_time() - cpu
-    return RunOutcome(task.key, row, ts)
+    return RunOutcome(task.key, row, ts, cm)
 
 
 def default_workers() -> int:
@@ -910,7 +915,13 @@ def _run_session(
     digests = {t.key: t.scenario.digest() for t in todo}
 
     def on_result(outcome: RunOutcome) -> None:
-        store.record(outcome.key, outcome.row, outcome.timeseries, digests.get(outcome.key))
+        store.record(
+            outcome.key,
+            outcome.row,
+            outcome.timeseries,
+            digests.get(outcome.key),
+            communities=outcome.communities,
+        )
         status = outcome.row.get("status", "ok")
         counts["ok" if status == "ok" else "failed"] += 1
         counts["run_seconds"] += float(outcome.row.get("seconds") or 0.0)

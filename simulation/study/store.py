@@ -440,16 +440,24 @@ class StudyStore:
             and (not entry.get("timeseries") or self.part_path(key).exists())
         }
 
+    def community_part_path(self, key: str) -> Path:
+        """The per-community part of a run key (a Parquet file; absent for sweeps)."""
+        return self.parts / f"cm-{_part_name(key)}.parquet"
+
     def record(
         self,
         key: str,
         row: dict[str, Any],
         timeseries: pd.DataFrame | None,
         digest: str | None = None,
+        communities: pd.DataFrame | None = None,
     ) -> None:
-        """Persist one finished run: its series part first, then the journal line (with the
-        run's row, and the digest of its scenario's parameters) that vouches for it."""
+        """Persist one finished run: its parts first (daily series, communities), then the
+        journal line (with the run's row, and the digest of its scenario's parameters) that
+        vouches for them."""
         has_ts = timeseries is not None and not timeseries.empty
+        if communities is not None and not communities.empty:
+            _atomic_parquet(communities, self.community_part_path(key))
         if has_ts:
             _atomic_parquet(timeseries, self.part_path(key))
         entry = {
@@ -502,7 +510,8 @@ class StudyStore:
 
     def consolidate(self, keys: Iterable[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Write runs.parquet (from the journal) and timeseries.parquet (from the parts),
-        atomically, and return them.
+        atomically, and return them; communities.parquet too when runs left per-community
+        parts (a study without them, e.g. a sweep, has no such file).
 
         Only finished runs are gathered (or only `keys`), so a series part written just before
         a kill, and redone after, appears once. Rows are sorted by scenario order and
@@ -528,6 +537,15 @@ class StudyStore:
             ts = ts.drop(columns="_o").reset_index(drop=True)
         _atomic_parquet(runs, self.folder / "runs.parquet")
         _atomic_parquet(ts, self.folder / "timeseries.parquet")
+        cm_files = [f for k in names if (f := self.community_part_path(k)).exists()]
+        if cm_files:
+            cm = self._gather(cm_files)
+            cm = cm.assign(_o=cm["scenario"].map(rank)).sort_values(
+                ["_o", "scenario", "replication", "community"], kind="stable"
+            )
+            _atomic_parquet(
+                cm.drop(columns="_o").reset_index(drop=True), self.folder / "communities.parquet"
+            )
         return runs, ts
 
     def finish(self, status: str) -> None:

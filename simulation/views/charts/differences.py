@@ -21,6 +21,7 @@ from simulation.views.charts.style import (
     _WORSE,
     ALPHA,
     BASELINE_COLOUR,
+    _capital,
     _check_comparison,
     _decimals,
     _direction_text,
@@ -39,17 +40,32 @@ from simulation.views.charts.style import (
     _scale,
     _status,
     _style,
+    _t,
     _value_column,
+    _wide_intervals,
     _with_unit,
     _wrap,
+    has_uncertainty,
     scenario_label,
 )
 
 
-def _difference_legend_handles() -> list[Line2D | Patch]:
+def _difference_legend_handles(wide: bool = False) -> list[Line2D | Patch]:
+    extra: list[Line2D | Patch] = (
+        [
+            Line2D(
+                [], [], color="0.25", lw=7, alpha=0.22, label=_t("Thick pale bar: with assumptions")
+            )
+        ]
+        if wide
+        else []
+    )
     return [
-        Line2D([], [], ls="none", marker="o", ms=8, color=_BETTER, label="Better than baseline"),
-        Line2D([], [], ls="none", marker="s", ms=8, color=_WORSE, label="Worse than baseline"),
+        *extra,
+        Line2D(
+            [], [], ls="none", marker="o", ms=8, color=_BETTER, label=_t("Better than baseline")
+        ),
+        Line2D([], [], ls="none", marker="s", ms=8, color=_WORSE, label=_t("Worse than baseline")),
         Line2D(
             [],
             [],
@@ -57,7 +73,7 @@ def _difference_legend_handles() -> list[Line2D | Patch]:
             marker="o",
             ms=8,
             color="0.25",
-            label=f"Filled: significant (Holm p < {ALPHA:g})",
+            label=_t("Filled: significant (Holm p < {alpha})", alpha=f"{ALPHA:g}"),
         ),
         Line2D(
             [],
@@ -68,10 +84,12 @@ def _difference_legend_handles() -> list[Line2D | Patch]:
             color="0.25",
             mfc="white",
             mew=1.6,
-            label="Hollow: not significant",
+            label=_t("Hollow: not significant"),
         ),
-        Line2D([], [], color="0.25", lw=1.8, label="Bar: 95 % paired CI"),
-        Patch(facecolor=_BETTER, alpha=0.08, label="Shaded: better side"),
+        Line2D(
+            [], [], color="0.25", lw=1.8, label=_t("Bar: 95 % paired CI (simulation noise only)")
+        ),
+        Patch(facecolor=_BETTER, alpha=0.08, label=_t("Shaded: better side")),
     ]
 
 
@@ -85,12 +103,15 @@ def _difference_panel(
     lo = sub["diff_ci_low"].to_numpy(float) * scale.factor
     hi = sub["diff_ci_high"].to_numpy(float) * scale.factor
     p_adj = sub["p_adjusted"].to_numpy(float)
+    wide = has_uncertainty(sub, "diff_")
+    ulo = sub["diff_ui_low"].to_numpy(float) * scale.factor if wide else lo
+    uhi = sub["diff_ui_high"].to_numpy(float) * scale.factor if wide else hi
     if not np.isfinite(d).any():
         _no_data(ax, title)
         return
 
     ys = np.arange(len(scenarios), dtype=float)[::-1]  # first scenario at the top
-    xmin, xmax = _padded_limits(np.concatenate([d, lo, hi]), include=[0.0])
+    xmin, xmax = _padded_limits(np.concatenate([d, lo, hi, ulo, uhi]), include=[0.0])
     if direction == 1:
         ax.axvspan(0.0, xmax, color=_BETTER, alpha=0.08, lw=0, zorder=0)
     elif direction == -1:
@@ -100,6 +121,8 @@ def _difference_panel(
 
     status = [_status(di, direction) for di in d]
     significant = [bool(np.isfinite(p) and p < ALPHA) for p in p_adj]
+    if wide:
+        _wide_intervals(ax, ys, ulo, uhi, [c for c, _ in status])
     _intervals(ax, ys, lo, hi, [c for c, _ in status], lw=1.8)
     _points(
         ax,
@@ -125,8 +148,11 @@ def _difference_panel(
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     unit = f" ({scale.diff_unit})" if scale.diff_unit else ""
-    arrow = {1: "   better →", -1: "   ← better"}.get(direction or 0, "")
-    ax.set_xlabel(f"{scenario_label(baseline).capitalize()} = 0; difference{unit}{arrow}")
+    arrow = {1: "   " + _t("better →"), -1: "   " + _t("← better")}.get(direction or 0, "")
+    ax.set_xlabel(
+        _t("{baseline} = 0; difference", baseline=_capital(scenario_label(baseline)))
+        + f"{unit}{arrow}"
+    )
     ax.set_title(f"{title}\n({_direction_text(metric)})", fontsize=10.5)
     _value_column(ax, ys, labels, bold)
 
@@ -135,6 +161,8 @@ def difference_figure(
     comparison: pd.DataFrame,
     baseline: str | None = None,
     metrics: Sequence[str] | str | None = None,
+    *,
+    lang: str | None = None,
 ) -> Figure:
     """Build the forest plot of :func:`difference_chart` (for notebooks: display, not save)."""
     _check_comparison(comparison)
@@ -156,7 +184,7 @@ def difference_figure(
     has_spare = nrows * ncols > n_panels
     footer_h = 1.5 if ncols == 2 else 2.3
 
-    with _style():
+    with _style(lang):
         fig = Figure(
             figsize=(
                 12 if ncols == 2 else 8,
@@ -167,15 +195,19 @@ def difference_figure(
         fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08, wspace=0.06, hspace=0.06)
         panels, spare = _grid(fig, n_panels, ncols, footer_ratio=footer_h / row_h)
         fig.suptitle(
-            f"Difference to {scenario_label(base)} "
-            "(95 % paired CI; filled = significant after Holm)"
+            _t(
+                "Difference to {baseline} (95 % paired CI; filled = significant after Holm)",
+                baseline=scenario_label(base),
+            )
         )
         if not metric_list or comparison.empty:
             _no_data(panels[0], "", "no data")
         elif not scenarios:
             for ax, metric in zip(panels, metric_list, strict=False):
                 _no_data(
-                    ax, _panel_title(metric), f"only {scenario_label(base)}: nothing to compare"
+                    ax,
+                    _panel_title(metric),
+                    _t("only {baseline}: nothing to compare", baseline=scenario_label(base)),
                 )
         else:
             indexed = comparison.assign(scenario=comparison["scenario"].astype(str))
@@ -189,14 +221,24 @@ def difference_figure(
                 _difference_panel(ax, sub, metric, scenarios, base)
 
         base_rows = comparison[comparison["scenario"].astype(str) != base]
-        note = (
-            f"Each row: scenario − {scenario_label(base)}, paired by replication (common random "
-            f"numbers); {_rep_count_text(base_rows['n'])}. Rate differences in percentage points "
-            "(pp).\nHolm correction per metric across all scenarios compared with the baseline; "
-            "the intervals are not adjusted, so an interval just clear of 0 can still be "
-            "hollow. Numbers at the right: difference [95 % CI]; bold = significant."
+        note = _t(
+            "Each row: scenario − {baseline}, paired by replication (common random numbers); "
+            "{reps}. Rate differences in percentage points (pp). {kinds} Holm correction per "
+            "metric across all scenarios compared with the baseline; the intervals are not "
+            "adjusted, so an interval just clear of 0 can still be hollow. Numbers at the "
+            "right: difference [95 % CI]; bold = significant.",
+            baseline=scenario_label(base),
+            reps=_rep_count_text(base_rows["n"]),
+            kinds=_t(
+                "Thin bar: 95 % CI from simulation noise only; thick pale bar: 95 % interval "
+                "with the uncertainty of the model's assumptions as well."
+            )
+            if has_uncertainty(comparison, "diff_")
+            else _t(
+                "Intervals show simulation noise only (not uncertainty in the model's assumptions)."
+            ),
         )
-        handles = _difference_legend_handles()
+        handles = _difference_legend_handles(has_uncertainty(comparison, "diff_"))
         holder = spare[0]
         if has_spare:  # an empty grid cell: legend at the top, notes at the bottom
             # One legend column when the cell is tall enough; two when few scenarios make the
@@ -243,6 +285,8 @@ def difference_chart(
     path: str | os.PathLike[str],
     baseline: str | None = None,
     metrics: Sequence[str] | str | None = None,
+    *,
+    lang: str = "en",
 ) -> Path:
     """Save the key decision chart: each scenario's paired difference to the baseline.
 
@@ -257,10 +301,11 @@ def difference_chart(
         path: where to write the image (format from the suffix, PNG by default).
         baseline: the reference scenario; defaults to ``comparison.attrs["baseline"]``.
         metrics: metrics to show; defaults to the primary metrics present.
+        lang: "en" or "zh" (Chinese falls back to English, with a warning, without a CJK font).
 
     Returns:
         The written path.
     """
-    with _style():
+    with _style(lang):
         fig = difference_figure(comparison, baseline=baseline, metrics=metrics)
         return style._save(fig, path)

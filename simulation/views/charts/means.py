@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from simulation.views.charts import style
 from simulation.views.charts.style import (
     BASELINE_COLOUR,
+    _capital,
     _check_comparison,
     _decimals,
     _direction_text,
@@ -32,9 +33,12 @@ from simulation.views.charts.style import (
     _row_lines,
     _scale,
     _style,
+    _t,
     _value_column,
+    _wide_intervals,
     _with_unit,
     _wrap,
+    has_uncertainty,
     scenario_colours,
     scenario_label,
 )
@@ -57,12 +61,15 @@ def _means_panel(
     m = sub["mean"].to_numpy(float) * scale.factor
     lo = sub["ci_low"].to_numpy(float) * scale.factor
     hi = sub["ci_high"].to_numpy(float) * scale.factor
+    wide = has_uncertainty(sub)
+    ulo = sub["ui_low"].to_numpy(float) * scale.factor if wide else lo
+    uhi = sub["ui_high"].to_numpy(float) * scale.factor if wide else hi
     if not np.isfinite(m).any():
         _no_data(ax, title)
         return
 
     ys = np.arange(len(scenarios), dtype=float)[::-1]
-    xmin, xmax = _padded_limits(np.concatenate([m, lo, hi]))
+    xmin, xmax = _padded_limits(np.concatenate([m, lo, hi, ulo, uhi]))
     if baseline in scenarios:
         i = scenarios.index(baseline)
         if np.isfinite(lo[i]) and np.isfinite(hi[i]):
@@ -71,6 +78,8 @@ def _means_panel(
             ax.axvline(m[i], color=BASELINE_COLOUR, lw=1.0, ls="--", zorder=1)
     _row_lines(ax, ys)
     cols = [colours[s] for s in scenarios]
+    if wide:
+        _wide_intervals(ax, ys, ulo, uhi, cols)
     _intervals(ax, ys, lo, hi, cols, lw=2.0)
     _points(
         ax,
@@ -100,7 +109,7 @@ def _means_panel(
             text.set_fontweight("bold")
             text.set_color(BASELINE_COLOUR)
     unit = f" ({scale.level_unit})" if scale.level_unit else ""
-    ax.set_xlabel(f"Mean{unit}")
+    ax.set_xlabel(_t("Mean") + unit)
     ax.set_title(f"{title}\n({_direction_text(metric)})", fontsize=10.5)
     _value_column(ax, ys, labels, [s == baseline for s in scenarios])
 
@@ -111,6 +120,7 @@ def means_figure(
     *,
     baseline: str | None = None,
     colours: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Build the chart of :func:`means_chart` (for notebooks: display, not save)."""
     _check_comparison(comparison)
@@ -125,11 +135,11 @@ def means_figure(
     nrows = math.ceil(n_panels / ncols)
     row_h = max(3.0, 0.34 * len(scenarios) + 1.4)
 
-    with _style():
+    with _style(lang):
         fig = Figure(figsize=(12 if ncols == 2 else 8, row_h * nrows + 1.2), layout="constrained")
         fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08, wspace=0.06, hspace=0.06)
         panels, spare = _grid(fig, n_panels, ncols)
-        fig.suptitle("Mean per scenario (dot) with 95 % confidence interval (bar)")
+        fig.suptitle(_t("Mean per scenario (dot) with 95 % confidence interval (bar)"))
         if not metric_list or comparison.empty:
             _no_data(panels[0], "", "no data")
         else:
@@ -142,13 +152,24 @@ def means_figure(
                     .reindex(scenarios)
                 )
                 _means_panel(ax, sub, metric, scenarios, base, cmap)
-        note = (
-            f"{scenario_label(base).capitalize()} (status quo) in grey: dashed line = its mean, "
-            f"grey band = its 95 % CI. Student-t intervals across replications; "
-            f"{_rep_count_text(comparison['n'])}. Rates in percent; the equity gap in "
-            "percentage points (pp). Numbers at the right: mean [95 % CI]. Overlapping "
+        note = _t(
+            "{baseline} (status quo) in grey: dashed line = its mean, grey band = its 95 % CI. "
+            "Student-t intervals across replications; {reps}. Rates in percent; the equity gap "
+            "in percentage points (pp). Numbers at the right: mean [95 % CI]. Overlapping "
             "intervals do not mean 'no difference': the difference chart compares each "
-            "scenario with the baseline replication by replication, which is more precise."
+            "scenario with the baseline replication by replication, which is more precise.",
+            baseline=_capital(scenario_label(base)),
+            reps=_rep_count_text(comparison["n"]),
+        )
+        note += " " + (
+            _t(
+                "Thin bar: 95 % CI from simulation noise only; thick pale bar: 95 % interval "
+                "with the uncertainty of the model's assumptions as well."
+            )
+            if has_uncertainty(comparison)
+            else _t(
+                "Intervals show simulation noise only (not uncertainty in the model's assumptions)."
+            )
         )
         if spare:
             spare[0].text(
@@ -172,6 +193,7 @@ def means_chart(
     *,
     baseline: str | None = None,
     colours: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Save each metric's mean per scenario with its 95 % interval, baseline in grey.
 
@@ -189,6 +211,6 @@ def means_chart(
     Returns:
         The written path.
     """
-    with _style():
+    with _style(lang):
         fig = means_figure(comparison, metrics, baseline=baseline, colours=colours)
         return style._save(fig, path)

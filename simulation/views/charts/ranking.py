@@ -13,13 +13,16 @@ from matplotlib.figure import Figure
 from simulation.views.charts import style
 from simulation.views.charts.style import (
     BASELINE_COLOUR,
+    _capital,
     _decimals,
     _direction_text,
     _no_data,
     _num,
     _scale,
     _style,
+    _t,
     _with_unit,
+    _wrap,
     metric_label,
     scenario_colours,
     scenario_label,
@@ -51,6 +54,7 @@ def ranking_figure(
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Build the chart of :func:`ranking_chart` (for notebooks: display, not save)."""
     missing = [c for c in ("scenario", "p_best") if c not in ranking.columns]
@@ -62,13 +66,21 @@ def ranking_figure(
     scale = _scale(metric)
     n = len(scenarios)
 
-    with _style():
+    with _style(lang):
         fig = Figure(figsize=(10, max(3.2, 0.55 * n + 1.9)), layout="constrained")
         ax = fig.subplots()
-        fig.suptitle(f"Probability of being the best scenario: {metric_label(metric)}")
+        fig.suptitle(
+            _wrap(
+                _t("Probability of being the best scenario: {metric}", metric=metric_label(metric)),
+                90,
+            )
+        )
         ax.set_title(
-            f"{_direction_text(metric).capitalize()}; bootstrap over replications (the same "
-            "resample for every scenario, ties shared)",
+            _t(
+                "{direction}; bootstrap over replications (the same resample for every "
+                "scenario, ties shared)",
+                direction=_capital(_direction_text(metric)),
+            ),
             fontsize=9,
             fontweight="normal",
             color="0.3",
@@ -80,8 +92,27 @@ def ranking_figure(
 
         ys = np.arange(n, dtype=float)[::-1]  # ranking order: best at the top
         bar_colours = [given.get(s, auto[s]) for s in scenarios]
-        ax.barh(ys, np.nan_to_num(p), height=0.62, color=bar_colours, zorder=2)
-        for y, pi in zip(ys, p, strict=True):
+        with_ui = "p_best_ui" in ranking.columns and ranking["p_best_ui"].notna().any()
+        if with_ui:  # the uncertainty analysis' probability: a pale bar under the noise-only one
+            pu = pd.to_numeric(ranking["p_best_ui"], errors="coerce").to_numpy(float) * 100.0
+            ax.barh(ys - 0.2, np.nan_to_num(pu), height=0.3, color=bar_colours, alpha=0.35)
+            for y, pi in zip(ys, pu, strict=True):
+                ax.text(
+                    (pi if np.isfinite(pi) else 0) + 1.2,
+                    y - 0.2,
+                    _percent_text(pi),
+                    va="center",
+                    ha="left",
+                    fontsize=8.5,
+                    color="0.3",
+                )
+            ys_main = ys + 0.12
+        else:
+            ys_main = ys
+        ax.barh(
+            ys_main, np.nan_to_num(p), height=0.38 if with_ui else 0.62, color=bar_colours, zorder=2
+        )
+        for y, pi in zip(ys_main, p, strict=True):
             text = _percent_text(pi)
             if np.isfinite(pi) and pi > 88:
                 ax.text(
@@ -122,7 +153,7 @@ def ranking_figure(
                     if np.isfinite(lo[i]) and np.isfinite(hi[i])
                     else ""
                 )
-                label += f"\nmean {mean}{ci}"
+                label += "\n" + _t("mean {value}", value=f"{mean}{ci}")
             labels.append(label)
         ax.set_yticks(ys, labels=labels)
         ax.tick_params(axis="y", length=0)
@@ -133,13 +164,24 @@ def ranking_figure(
         ax.set_xlim(0, 100)
         ax.set_ylim(-0.6, n - 0.4)
         ax.set_xticks([0, 25, 50, 75, 100])
-        ax.set_xlabel("Probability of having the best mean (%)")
+        ax.set_xlabel(_t("Probability of having the best mean (%)"))
         ax.grid(axis="x", color="0.9", lw=0.6, zorder=0)
         ax.spines["left"].set_visible(False)
         if has_mean:
-            fig.supxlabel(
+            note = _t(
                 "Under each name: mean with 95 % CI (Student-t). A high probability with "
-                "overlapping intervals still means the leaders are close.",
+                "overlapping intervals still means the leaders are close."
+            )
+            note += " " + (
+                _t(
+                    "Upper bar: simulation noise only; lower pale bar: with the uncertainty of "
+                    "the model's assumptions as well."
+                )
+                if with_ui
+                else _t("Simulation noise only (not uncertainty in the model's assumptions).")
+            )
+            fig.supxlabel(
+                _wrap(note, 130),
                 fontsize=8.5,
                 color="0.3",
             )
@@ -153,6 +195,7 @@ def ranking_chart(
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Save horizontal bars of each scenario's probability of being the best on ``metric``.
 
@@ -170,6 +213,6 @@ def ranking_chart(
     Returns:
         The written path.
     """
-    with _style():
+    with _style(lang):
         fig = ranking_figure(ranking, metric, baseline=baseline, colours=colours)
         return style._save(fig, path)

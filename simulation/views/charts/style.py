@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import math
 import os
 import re
@@ -20,6 +21,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from simulation.study.statistics import COMPARISON_COLUMNS, METRIC_DIRECTIONS, PRIMARY_METRICS
+from simulation.views import translations
+from simulation.views.fonts import font_families, resolve_language
+
+#: The language of the chart being drawn (set by :func:`_style`; read by :func:`_t`).
+_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("chart_language", default="en")
 
 #: Resolution of saved charts: sharp when printed at the figure size, small enough to e-mail.
 DPI = 150
@@ -33,18 +39,18 @@ FILE_NAMES: dict[str, str] = {
     "means": "means.png",
     "timeseries": "timeseries.png",
     "ranking": "ranking.png",
+    "spread": "spread.png",
+    "communities": "communities.png",
+    "cost_effect": "cost_effect.png",
+    "sobol": "sobol.png",
+    "response": "response.png",
 }
 
 #: Human-readable metric names for titles.
 METRIC_LABELS: dict[str, str] = {
-    "service_coverage": "Service coverage (share of problems taken up)",
-    "resolution_rate": "Resolution rate (taken-up problems resolved ≤ 30 days)",
-    "needs_met_rate": "Needs met (all problems resolved ≤ 30 days)",
-    "mean_days_to_resolve": "Mean days to resolve",
-    "party_org_coverage": "Party-organisation coverage (firms and social orgs)",
-    "equity_gap": "Equity gap (strongest − weakest quarter of communities)",
-    "hours_per_resolved": "Staff and member hours per resolved problem",
-    "problems_open": "Open problems",
+    key.removeprefix("metric_long."): entry["en"]
+    for key, entry in translations.TERMS.items()
+    if key.startswith("metric_long.")
 }
 
 #: The baseline (status quo) is always drawn in this dark grey.
@@ -129,17 +135,38 @@ _COMPARISON_REQUIRED = tuple(c for c in COMPARISON_COLUMNS if c != "p_value")
 # --------------------------------------------------------------------------------------------
 
 
+def _t(text: str, **fields: object) -> str:
+    """`text` (an English phrase of the catalogue) in the current chart language, filled in."""
+    return translations.phrase(text, _LANG.get()).format(**fields)
+
+
+def short_label(metric: str) -> str:
+    """A metric's short name in the chart's language (`needs met`, `需求满足率`)."""
+    return translations.label(f"metric.{metric}", _LANG.get())
+
+
+def _capital(text: str) -> str:
+    """First letter upper-case, the rest untouched (Chinese unchanged)."""
+    return text[:1].upper() + text[1:]
+
+
+def current_language() -> str:
+    """The language of the chart being drawn ("en" outside a chart)."""
+    return _LANG.get()
+
+
 def scenario_label(name: object) -> str:
-    """Readable scenario name (``red_commercial_street`` -> ``red commercial street``).
+    """Readable scenario name in the chart's language (``red_commercial_street`` -> ``red
+    commercial street``, or the source's own term in Chinese).
 
     Scenario identifiers are ASCII for files and configs; charts are read by people.
     """
-    return str(name).replace("_", " ")
+    return translations.scenario_label(str(name), _LANG.get())
 
 
 def metric_label(metric: str) -> str:
     """Human title of a metric (the identifier with spaces when the metric is unknown)."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+    return translations.label(f"metric_long.{metric}", _LANG.get(), metric.replace("_", " "))
 
 
 @dataclass(frozen=True)
@@ -153,20 +180,20 @@ class _Scale:
 
 def _scale(metric: str) -> _Scale:
     if metric in _RATE_METRICS:
-        return _Scale(100.0, "%", "pp")
+        return _Scale(100.0, "%", _t("pp"))
     if metric in _PP_METRICS:
-        return _Scale(100.0, "pp", "pp")
-    unit = _UNITS.get(metric, "")
+        return _Scale(100.0, _t("pp"), _t("pp"))
+    unit = _t(_UNITS[metric]) if metric in _UNITS else ""
     return _Scale(1.0, unit, unit)
 
 
 def _direction_text(metric: str) -> str:
     d = METRIC_DIRECTIONS.get(metric)
     if d == 1:
-        return "higher is better"
+        return _t("higher is better")
     if d == -1:
-        return "lower is better"
-    return "direction not defined"
+        return _t("lower is better")
+    return _t("direction not defined")
 
 
 def _decimals(values: Iterable[float]) -> int:
@@ -231,10 +258,20 @@ def scenario_colours(names: Iterable[str], baseline: str | None = "baseline") ->
 
 
 @contextlib.contextmanager
-def _style() -> Iterator[None]:
-    """Apply the chart style locally; the caller's rcParams are restored afterwards."""
-    with mpl.rc_context(_STYLE):
-        yield
+def _style(lang: str | None = None) -> Iterator[None]:
+    """Apply the chart style (and, if given, the language and its fonts) locally; the
+    caller's rcParams and language are restored afterwards.
+
+    Chinese without an installed CJK font falls back to English with a warning
+    (:func:`simulation.views.fonts.resolve_language`): never boxes in place of characters.
+    """
+    effective = resolve_language(lang) if lang is not None else _LANG.get()
+    token = _LANG.set(effective)
+    try:
+        with mpl.rc_context({**_STYLE, "font.family": font_families(effective)}):
+            yield
+    finally:
+        _LANG.reset(token)
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
@@ -324,8 +361,25 @@ def _grid(
     return axes[:n_panels], axes[n_panels:]
 
 
+def _body_and_footer(fig: Figure, footer_inches: float) -> tuple[Figure, Figure]:
+    """Split a figure into a body (panels) and a footer of fixed height (legend and note), so
+    the layout engine keeps them apart (a figure legend next to `supxlabel` overlaps it)."""
+    height = fig.get_figheight()
+    body, footer = fig.subfigures(
+        2, 1, height_ratios=[max(height - footer_inches, 1.0), footer_inches]
+    )
+    return body, footer
+
+
+def _footer(footer: Figure, handles: Sequence[object], note: str, width: int, ncols: int = 2):
+    """Legend at the top of the footer, the wrapped note under it."""
+    footer.legend(handles=handles, loc="upper center", ncols=ncols, fontsize=9, frameon=False)
+    footer.text(0.5, 0.03, _wrap(note, width), ha="center", va="bottom", fontsize=8.5, color="0.3")
+
+
 def _no_data(ax: Axes, title: str, message: str = "no data") -> None:
     """Mark a panel as empty rather than leaving a blank or misleading axis."""
+    message = _t(message) if message == "no data" else message
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -344,17 +398,47 @@ def _no_data(ax: Axes, title: str, message: str = "no data") -> None:
     )
 
 
+def _is_wide(ch: str) -> bool:
+    """A character that takes two columns (CJK ideographs and full-width punctuation)."""
+    return ord(ch) >= 0x2E80
+
+
+def _wrap_wide(text: str, width: int) -> str:
+    """Wrap text that mixes Chinese and Latin: a Chinese character may end a line anywhere
+    (except before closing punctuation), a Latin word only at a space; wide characters count
+    two columns."""
+    tokens = re.findall(r"[\u2e80-\uffff]|[^\s\u2e80-\uffff]+|\s+", text)
+    lines: list[str] = []
+    line, cols = "", 0
+    for tok in tokens:
+        if tok.isspace():
+            if line:
+                line, cols = line + " ", cols + 1
+            continue
+        w = sum(2 if _is_wide(c) else 1 for c in tok)
+        closing = tok in "，。；：、）》」”！？"
+        if cols + w > width and line.strip() and not closing:
+            lines.append(line.rstrip())
+            line, cols = "", 0
+        line, cols = line + tok, cols + w
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def _wrap(text: str, width: int) -> str:
-    """Wrap a note without breaking "95 % CI" apart (textwrap breaks only at ASCII spaces)."""
-    return textwrap.fill(
-        re.sub(r"(\d) (%|CI\b)", "\\1\u00a0\\2", text).replace("% CI", "%\u00a0CI"), width
-    )
+    """Wrap a note without breaking "95 % CI" apart (textwrap breaks only at ASCII spaces);
+    Chinese text wraps between characters."""
+    text = re.sub(r"(\d) (%|CI\b)", "\\1\u00a0\\2", text).replace("% CI", "%\u00a0CI")
+    if any(_is_wide(c) for c in text):
+        return _wrap_wide(text, width)
+    return textwrap.fill(text, width)
 
 
 def _panel_title(metric: str, width: int = 58) -> str:
     # Keep "≤ 30 days" on one line (textwrap only breaks at ASCII whitespace).
     label = re.sub(r"≤ (\d+) days", "≤\u00a0\\1\u00a0days", metric_label(metric))
-    return textwrap.fill(label, width)
+    return _wrap(label, width)
 
 
 def _padded_limits(values: Iterable[float], include: Iterable[float] = ()) -> tuple[float, float]:
@@ -372,10 +456,12 @@ def _rep_count_text(n: pd.Series) -> str:
     vals = pd.to_numeric(n, errors="coerce").dropna().astype(int)
     vals = vals[vals > 0]
     if vals.empty:
-        return "no replications"
+        return _t("no replications")
     lo, hi = int(vals.min()), int(vals.max())
     count = f"{lo}" if lo == hi else f"{lo}–{hi}"
-    return f"n = {count} replication{'s' if hi != 1 else ''} per scenario"
+    if hi == 1:
+        return _t("n = {count} replication per scenario", count=count)
+    return _t("n = {count} replications per scenario", count=count)
 
 
 def _value_column(ax: Axes, ys: Sequence[float], labels: Sequence[str], bold: Sequence[bool]):
@@ -421,6 +507,23 @@ def _intervals(
             LineCollection(segments, colors=seg_colours, linewidths=lw, zorder=2, capstyle="butt"),
             autolim=False,
         )
+
+
+def _wide_intervals(
+    ax: Axes, ys: np.ndarray, lo: np.ndarray, hi: np.ndarray, colours: Sequence[str]
+) -> None:
+    """The assumption-and-noise interval (uncertainty analysis): a thick pale bar behind the
+    noise-only interval, so both kinds show side by side without being confused."""
+    for y, a, b, c in zip(ys, lo, hi, colours, strict=True):
+        if np.isfinite(a) and np.isfinite(b):
+            ax.plot([a, b], [y, y], color=c, lw=7, alpha=0.22, solid_capstyle="butt", zorder=1.5)
+
+
+def has_uncertainty(table: pd.DataFrame, prefix: str = "") -> bool:
+    """Whether a comparison table carries the uncertainty analysis' intervals (`ui_low`,
+    `ui_high`, or `diff_ui_low`, `diff_ui_high` with `prefix="diff_"`) with any value."""
+    cols = [f"{prefix}ui_low", f"{prefix}ui_high"]
+    return all(c in table.columns for c in cols) and bool(table[cols].notna().any().any())
 
 
 def _points(

@@ -24,6 +24,7 @@ from simulation.views.charts.style import (
     _panel_title,
     _scale,
     _style,
+    _t,
     _wrap,
     scenario_colours,
     scenario_label,
@@ -64,6 +65,7 @@ def timeseries_figure(
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> Figure:
     """Build the chart of :func:`timeseries_chart` (for notebooks: display, not save)."""
     missing = [c for c in ("scenario", "day") if c not in timeseries.columns]
@@ -83,11 +85,13 @@ def timeseries_figure(
         else pd.Series(dtype=float)
     )
 
-    with _style():
+    with _style(lang):
         fig = Figure(figsize=(12 if ncols == 2 else 8, 3.4 * nrows + 1.6), layout="constrained")
         fig.get_layout_engine().set(w_pad=0.08, h_pad=0.08, wspace=0.05, hspace=0.08)
         panels, _ = _grid(fig, n_panels, ncols)
-        fig.suptitle("Over time: mean across replications (line) and 95 % CI of the mean (band)")
+        fig.suptitle(
+            _t("Over time: mean across replications (line) and 95 % CI of the mean (band)")
+        )
         for ax, metric in zip(panels, metric_list, strict=False):
             title = _panel_title(metric, 50)
             if metric not in timeseries.columns or timeseries.empty:
@@ -122,8 +126,8 @@ def timeseries_figure(
                     zorder=3 if is_base else 2,
                 )
             ax.set_title(f"{title}\n({_direction_text(metric)})", fontsize=10.5)
-            ax.set_xlabel("Simulated day")
-            ax.set_ylabel(scale.level_unit or "value")
+            ax.set_xlabel(_t("Simulated day"))
+            ax.set_ylabel(scale.level_unit or _t("value"))
             ax.grid(axis="y", color="0.92", lw=0.6)
             ax.margins(x=0.01)
         if not metric_list:
@@ -140,25 +144,29 @@ def timeseries_figure(
             )
             for s in scenarios
         ]
-        handles.append(Patch(facecolor="0.5", alpha=0.3, label="95 % CI of the mean"))
+        handles.append(Patch(facecolor="0.5", alpha=0.3, label=_t("Band: 95 % CI of the mean")))
         fig.legend(
             handles=handles,
             loc="outside right center",
             fontsize=9.5,
-            title="Scenario",
+            title=_t("Scenario"),
             title_fontproperties={"weight": "bold", "size": 9.5},
             alignment="left",
         )
         reps = ""
         if not n_reps.empty:
             lo, hi = int(n_reps.min()), int(n_reps.max())
-            reps = f" across {lo if lo == hi else f'{lo}–{hi}'} replications"
+            reps = _t(" across {n} replications", n=lo if lo == hi else f"{lo}–{hi}")
         fig.supxlabel(
             _wrap(
-                "Each day shows the metric over the problems that arose in the 30 days ending "
-                "30 days earlier, whose fate is known by then (blank until such a cohort "
-                f"exists). Line = mean{reps}; band = Student-t 95 % CI of that mean. "
-                "Rates in percent, the equity gap in percentage points (pp).",
+                _t(
+                    "Each day shows the metric over the problems that arose in the 30 days "
+                    "ending 30 days earlier, whose fate is known by then (blank until such a "
+                    "cohort exists). Line = mean{reps}; band = Student-t 95 % CI of that mean "
+                    "(how precisely the mean is known, not how much single runs vary: see the "
+                    "spread chart). Rates in percent, the equity gap in percentage points (pp).",
+                    reps=reps,
+                ),
                 150,
             ),
             fontsize=8.5,
@@ -174,6 +182,7 @@ def timeseries_chart(
     *,
     baseline: str | None = "baseline",
     colours: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> Path:
     """Save the time series of the daily metrics (trailing closed cohort) per scenario.
 
@@ -192,6 +201,6 @@ def timeseries_chart(
     Returns:
         The written path.
     """
-    with _style():
+    with _style(lang):
         fig = timeseries_figure(timeseries, metrics, baseline=baseline, colours=colours)
         return style._save(fig, path)

@@ -72,6 +72,9 @@ def main() -> int:
             "regenerate": "make reference",
         }
         (staging / "settings.json").write_text(json.dumps(settings, indent=2) + "\n")
+        readme = OUT / "README.md"  # hand-written: kept across regenerations
+        if readme.is_file():
+            shutil.copy(readme, staging / "README.md")
         shutil.rmtree(OUT, ignore_errors=True)
         shutil.copytree(staging, OUT)
     print(f"wrote {OUT}")

@@ -388,14 +388,15 @@ PHRASES: dict[str, str] = {
     "other communities": "其他社区",
     "Positions are schematic: the model has streets and communities, not coordinates; each "
     "cluster is one street.": "位置为示意：模型只有街道和社区，没有坐标；每一簇为一个街道。",
-    "Dots: the communities of the first replication's city (shared by every scenario), coloured "
-    "by the share of their problems resolved within 30 days. Percentages in the titles pool all "
-    "replications. {where} Small communities at small scale have few problems, so single dots "
-    "are noisy; read the pattern, not one dot.": (
+    "Dots: the communities of the first replication's city (shared by every scenario), "
+    "coloured by the share of their problems resolved within 30 days. Percentages in the titles "
+    "pool all replications. {where} Below full scale only a sample of whole communities is "
+    "simulated; grey rings are the others. Read the pattern, not one dot.": (
         "点：第一次重复运行中城市的各个社区（所有情景相同），颜色为其问题在 30 天内解决的占比。"
-        "标题中的百分比汇总了全部重复运行。{where}小比例模拟中小社区的问题很少，单个点波动大；"
-        "请看整体格局，而非单个点。"
+        "标题中的百分比汇总了全部重复运行。{where}低于全市规模时只模拟部分完整社区的抽样；"
+        "灰色圆圈为未模拟的社区。请看整体格局，而非单个点。"
     ),
+    "not simulated at this scale": "此规模下未模拟",
     # cost against effect
     "What each scenario buys, and at what cost, compared with {baseline}": (
         "与{baseline}相比：各情景带来什么效果，花费多少"

@@ -99,8 +99,17 @@ def communities_figure(
             if schematic:
                 part = schematic_positions(part.reset_index(drop=True))
             rate = part["resolved"] / part["problems"].where(part["problems"] > 0)
+            idle = (part["problems"] == 0).to_numpy()  # not in the simulated sample
+            ax.scatter(
+                part["x"][idle],
+                part["y"][idle],
+                s=12,
+                facecolors="none",
+                edgecolors="0.75",
+                linewidths=0.6,
+            )
             for group, marker in _MARKERS.items():
-                sel = (part["group"] == group).to_numpy()
+                sel = (part["group"] == group).to_numpy() & ~idle
                 scatter = ax.scatter(
                     part["x"][sel],
                     part["y"][sel],
@@ -165,6 +174,16 @@ def communities_figure(
                 ms=5,
                 label=_t("other communities"),
             ),
+            Line2D(
+                [],
+                [],
+                ls="none",
+                marker="o",
+                mfc="none",
+                mec="0.75",
+                ms=5,
+                label=_t("not simulated at this scale"),
+            ),
         ]
 
         where = (
@@ -181,13 +200,13 @@ def communities_figure(
             _t(
                 "Dots: the communities of the first replication's city (shared by every "
                 "scenario), coloured by the share of their problems resolved within 30 days. "
-                "Percentages in the titles pool all replications. {where} Small communities "
-                "at small scale have few problems, so single dots are noisy; read the "
-                "pattern, not one dot.",
+                "Percentages in the titles pool all replications. {where} Below full scale "
+                "only a sample of whole communities is simulated; grey rings are the others. "
+                "Read the pattern, not one dot.",
                 where=where,
             ),
             150,
-            ncols=3,
+            ncols=4,
         )
     return fig
 

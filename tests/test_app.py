@@ -132,7 +132,8 @@ def test_baseline_of_turns_every_mode_off_and_keeps_the_rest() -> None:
     b = CityModel(scenario=shipped, rng=3)
     a.run_model()
     b.run_model()
-    assert a.metrics() == b.metrics()
+    # exact equality; NaN (an equity gap with no weak community in a tiny sample) equals NaN
+    assert a.metrics() == pytest.approx(b.metrics(), rel=0, abs=0, nan_ok=True)
 
 
 def test_session_runs_the_same_numbers_as_the_model_run_directly() -> None:

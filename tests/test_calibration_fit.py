@@ -41,7 +41,7 @@ scale = 0.003
 days = 70
 
 [parameters]
-"service.agency_refusal_prob" = {{}}
+"service.agency_hours_per_member_day" = {{}}
 "service.report_hazard" = {{ low = 0.02, high = 0.03 }}
 
 [[targets]]
@@ -139,7 +139,7 @@ def test_every_trial_completes_and_its_loss_is_what_its_figures_give(fitted) -> 
     np.testing.assert_allclose(trials["loss"], z_res**2 + z_cov**2, rtol=1e-9)
     assert result.best_loss == pytest.approx(trials["loss"].min())
     assert trials["service.report_hazard"].between(0.02, 0.03).all()
-    assert trials["service.agency_refusal_prob"].between(0.4, 0.7).all()  # the schema's range
+    assert trials["service.agency_hours_per_member_day"].between(0.05, 0.12).all()  # schema range
 
 
 def test_fit_checks_every_target_on_fresh_seeds(fitted) -> None:
@@ -161,7 +161,7 @@ def test_fitted_scenario_extends_the_calibrated_one_with_the_best_values(fitted)
     _, result = fitted
     s = load_scenario(result.folder / "fitted.toml")
     best = result.best
-    assert s.service.agency_refusal_prob == best["service.agency_refusal_prob"]
+    assert s.service.agency_hours_per_member_day == best["service.agency_hours_per_member_day"]
     assert s.service.report_hazard == best["service.report_hazard"]
     base = load_scenario(SCENARIOS / "baseline.toml")
     assert s.trust == base.trust  # everything else is inherited

@@ -145,15 +145,15 @@ def test_draws_are_paired_across_scenarios() -> None:
 
 
 def test_a_lever_that_differs_between_scenarios_is_held() -> None:
-    key = "service.agency_refusal_prob"
+    key = "service.agency_hours_per_member_day"
     a = _small(BASELINE)
     b = _small(BASELINE, **{key: 0.3}).replace({"name": "responsive"})
     uplan = unc.plan([a, b], 4, seed=1)
     assert key not in uplan.keys
     assert "differs between the scenarios" in uplan.held[key]
     tasks = unc.draw_tasks([a, b], uplan, base_seed=1)
-    held = {t.scenario.name: t.scenario.service.agency_refusal_prob for t in tasks}
-    assert held == {"baseline": 0.55, "responsive": 0.3}
+    held = {t.scenario.name: t.scenario.service.agency_hours_per_member_day for t in tasks}
+    assert held == {"baseline": 0.08, "responsive": 0.3}
 
 
 def test_posterior_rows_are_drawn_jointly(tmp_path: Path) -> None:
@@ -269,7 +269,11 @@ def test_compare_writes_both_interval_kinds(study: api.Comparison) -> None:
         assert col in table
     assert "depends_on" in table
     alt = table[table.scenario == "smart_platform"]
-    assert alt["verdict"].str.match(r"^(robust|depends on .+)$").all()
+    # At this tiny scale a sample can lack a weak community, so the equity gap may have no
+    # finite draws: no interval and no verdict there; every other metric gets both.
+    judged = alt[alt["diff_ui_low"].notna()]
+    assert len(judged) >= len(alt) - 1
+    assert judged["verdict"].str.match(r"^(robust|depends on .+)$").all()
     assert table.loc[table.scenario == "baseline", "verdict"].isna().all()
     ranking = pd.read_csv(study.study.folder / "ranking.csv")
     assert ranking["p_best_ui"].sum() == pytest.approx(1.0)

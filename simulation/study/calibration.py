@@ -43,7 +43,6 @@ import logging
 import math
 import os
 import time
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -330,10 +329,9 @@ def _targets(raw: Any, base: Path, scenario: Path, errs: list[ParamError]) -> li
 def is_calibration_file(path: str | Path) -> bool:
     """Whether a file is a calibration file: it has `[[targets]]` (a list of tables)."""
     try:
-        with Path(path).open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return False
+        data = read_toml(Path(path), kind="calibration file")
+    except ScenarioError:  # unreadable: not recognisably a calibration file; its own
+        return False  # reader then reports the problem
     return isinstance(data.get("targets"), list)
 
 

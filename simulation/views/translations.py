@@ -413,6 +413,10 @@ PHRASES: dict[str, str] = {
         "每个点：情景 − {baseline}，按重复运行配对；横竖线为两个方向的 95% 置信区间（仅模拟噪声）。"
         "效果{direction}；成本越低越省。共 {n} 对。"
     ),
+    "Money only (budgets, platform, stations); the hours people give are in costs.csv "
+    "(dual reporting costs members' hours, not money).": (
+        "仅计资金（经费、平台、服务站）；人员投入的工时见 costs.csv（双报到的成本是党员工时而非资金）。"
+    ),
     # sweeps
     "Which parameters move each output: Sobol indices with 95 % intervals": (
         "哪些参数影响各项结果：Sobol 指数及 95% 区间"

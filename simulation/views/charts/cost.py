@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from simulation.study.statistics import paired_difference
 from simulation.views.charts import style
@@ -132,6 +133,8 @@ def cost_effect_figure(
                 color=colour,
             )
         ax.set_xlabel(_t("Difference in {cost}", cost=short_label(cost)))
+        # Whole numbers with separators (millions of yuan read badly as "1e7").
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         unit = f" ({scale.diff_unit})" if scale.diff_unit else ""
         ax.set_ylabel(_t("Difference in {effect}", effect=short_label(effect)) + unit)
         ax.grid(color="0.93", lw=0.6)
@@ -185,6 +188,15 @@ def cost_effect_figure(
                     baseline=scenario_label(baseline),
                     direction=_direction_text(effect).capitalize(),
                     n=n,
+                )
+                + (
+                    " "
+                    + _t(
+                        "Money only (budgets, platform, stations); the hours people give are "
+                        "in costs.csv (dual reporting costs members' hours, not money)."
+                    )
+                    if cost == "cost_yuan"
+                    else ""
                 ),
                 120,
             ),

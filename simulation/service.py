@@ -12,7 +12,7 @@ Everyone who takes on work spends hours from a finite pool, refilled daily and c
 for at most `service.bank_days` days: a community's staff and members (its queue), each
 department of agencies (escalations: a problem beyond the department's competence, or arriving
 when its hours are spent, is sent back), and every outside organisation a mode brings in (an
-`Offer`: alliance partners, a centre's lent staff, a service station, a paired agency, a skills
+`Offer`: alliance partners, a service station, a paired agency, a skills
 team). A problem an offer could solve is handed to it only while the offer has hours left;
 otherwise it goes on by the normal route. So every effect of a mode is bounded by hours someone
 gives, and an offer with no hours resolves nothing.
@@ -348,16 +348,19 @@ class ServiceProcess:
         street_ok = d < city.street_competence[city.community_street[k], c]
         if lv.offers and rest.any():
             need = self.hours[ids] * lv.hours_factor[k]
+            # The handling delay of each problem, drawn once (the same draw whoever takes it):
+            # an organisation takes a problem only if it can finish it before its limit.
+            wait = self._delay(ids, svc.agency_handling_days, 5)
+            deadline = self.arise_day[ids] + self.limit
             for offer in sorted(lv.offers, key=lambda o: o.gated):
-                comp = _union(local, [offer.competence])
-                cand = rest & (d < comp[k, c])
-                if offer.gated and cand.any():
+                # The offer's own competence: its hours are the only ones spent on it.
+                cand = rest & (d < offer.competence[k, c])
+                if offer.gated:
                     # Waiting for the meeting only when it beats the siloed route (the street
-                    # cannot solve it) and the meeting plus the usual handling time comes
-                    # before the problem's limit: nobody parks a problem past its deadline.
-                    left = self.limit - (day - self.arise_day[ids])
-                    in_time = (lv.next_meeting[k] - day) + svc.agency_handling_days <= left
-                    cand &= ~street_ok & in_time
+                    # cannot solve it) and the meeting plus the handling ends by the limit.
+                    cand &= ~street_ok & (lv.next_meeting[k] + wait <= deadline)
+                else:
+                    cand &= day + wait <= deadline
                 idx = np.flatnonzero(cand)
                 if not idx.size:
                     continue
@@ -371,7 +374,7 @@ class ServiceProcess:
                 start = lv.next_meeting[k[got]] if offer.gated else day
                 self.status[h] = HANDLING
                 self.route[h] = R_PARTNER
-                self.due[h] = start + self._delay(h, svc.agency_handling_days, 5)
+                self.due[h] = start + wait[got]
                 self._hours_today += float(need[got].sum())
                 rest[got] = False
         esc = ids[rest]
@@ -423,7 +426,12 @@ class ServiceProcess:
         svc, city = self.s.service, self.city
         k = self.community[ids]
         c = self.category[ids].astype(np.int64)
-        competent = self.difficulty[ids] < city.department_competence[c]
+        # Competent, and able to finish before the problem's limit (the handling delay is
+        # drawn first, with the same counter-based draw whatever the outcome).
+        handling = self._delay(ids, svc.agency_handling_days, 4)
+        competent = (self.difficulty[ids] < city.department_competence[c]) & (
+            day + handling - self.arise_day[ids] <= self.limit
+        )
         need = self.hours[ids] * lv.hours_factor[k]
         took = np.zeros(ids.size, dtype=bool)
         idx = np.flatnonzero(competent)
@@ -440,7 +448,7 @@ class ServiceProcess:
         ok = ids[took]
         self.status[ok] = HANDLING
         self.route[ok] = R_AGENCY
-        self.due[ok] = day + self._delay(ok, svc.agency_handling_days, 4)
+        self.due[ok] = day + handling[took]
         self._hours_today += float(need[took].sum())
 
     def _agency_resolution(self, day: int, lv: Levers) -> None:

@@ -153,7 +153,7 @@ def test_a_lever_that_differs_between_scenarios_is_held() -> None:
     assert "differs between the scenarios" in uplan.held[key]
     tasks = unc.draw_tasks([a, b], uplan, base_seed=1)
     held = {t.scenario.name: t.scenario.service.agency_hours_per_member_day for t in tasks}
-    assert held == {"baseline": 0.08, "responsive": 0.3}
+    assert held == {"baseline": a.service.agency_hours_per_member_day, "responsive": 0.3}
 
 
 def test_posterior_rows_are_drawn_jointly(tmp_path: Path) -> None:

@@ -5,9 +5,9 @@ communities of its street (or the neighbouring streets), the weakest first — o
 communities at random under forced pairing. What the cluster shares is people's time, and it is
 conserved:
 
-* the centre lends `capacity_share` of its staff hours: its staff work the weak communities'
-  problems with the centre's competence (an offer in each weak community, split by population),
-  and the centre's own pool loses exactly those hours;
+* the centre lends `capacity_share` of its staff hours: they join the weak communities' own
+  pools (split by population), so the centre's staff work the weak communities' queues, and
+  the centre's own pool loses exactly those hours;
 * information shared is grid time shared: the centre lends `information_share` of its grid
   workers' time to the weak communities' grids (split by their grids), so the weak find more
   hidden problems and the centre fewer.
@@ -24,7 +24,6 @@ import numpy as np
 
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy
-from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -99,9 +98,10 @@ class CentralCommunity(ModePolicy):
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
         book, city = model.alliances, model.city
-        add, hours = book.contributions((AllianceKind.CENTRAL_CLUSTER,))
-        levers.offers.append(Offer("central_community", add, np.maximum(hours, 0.0)))
-        levers.hours_add += np.minimum(hours, 0.0)
+        # The centre's lent staff hours join the weak communities' own pools (their staff work
+        # the queue with the centre's colleagues); the centre's pool loses exactly as much.
+        _, hours = book.contributions((AllianceKind.CENTRAL_CLUSTER,))
+        levers.hours_add += hours
         if not self._grid_centre.size:
             return
         a = self._grid_alliance

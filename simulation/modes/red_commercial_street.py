@@ -99,9 +99,9 @@ class RedCommercialStreet(ModePolicy):
                 continue
             st.unit_covered[joins] = True
             w = self.strength * book.tie[a]
-            levers.hours_add[city.district_community[d]] -= (
-                p.organising_hours_per_month / _MONTH * w
-            )
+            host = city.district_community[d]
+            organising = p.organising_hours_per_month / _MONTH * w
+            levers.hours_add[host] -= organising
             unit_x[near] += w * x_units[None, :]
             unit_hours[near] += n_members * p.member_service_hours_per_month / _MONTH * w * split
             hours = p.station_hours_per_day * w * split
@@ -116,7 +116,12 @@ class RedCommercialStreet(ModePolicy):
             levers.discovery_station[near] += np.minimum(
                 found / np.maximum(city.community_residents[near], 1), 1.0
             )
-            levers.cost_yuan += p.station_cost_yuan_per_year / 365.0 * self.strength
+            # Organising and outreach hours are spent whether or not they find a problem:
+            # counted for the simulated communities, like dual reporting's visits.
+            sim = city.simulated
+            outreach = hours * p.station_outreach_share
+            levers.extra_hours_spent += float(organising * sim[host] + outreach[sim[near]].sum())
+            levers.cost_yuan += p.station_cost_yuan_per_year / 365.0 * w
         levers.offers.append(Offer("red_commercial_street.units", -np.expm1(-unit_x), unit_hours))
         levers.offers.append(
             Offer("red_commercial_street.station", -np.expm1(-station_x), station_hours)

@@ -509,17 +509,17 @@ class ServiceSettings:
         plausible=(2.0, 5.0),
     )
     agency_hours_per_member_day: float = param(
-        0.08,
+        0.04,
         "hours per day each agency party member's department sets aside for escalated community "
         "problems (siloed: 'little coordination sideways'); a department without hours left, or "
-        "not competent for a problem, sends it back",
+        "not competent for a problem, or unable to finish it before its limit, sends it back",
         "calibrated: baseline resolution at the middle of calibration D's 53-75 % band before "
-        "reform (about 2,000 h a day city-wide; unlimited hours would give about 86 %); brief "
-        "(siloed organisations rarely lend); range 0.05-0.12 h (baseline resolution about "
-        "0.60-0.70, inside the band)",
+        "reform (0.03 / 0.04 / 0.05 / 0.06 h give 0.61 / 0.64 / 0.67 / 0.70 at scale 0.1, 3 "
+        "seeds; about 1,000 h a day city-wide); brief (siloed organisations rarely lend); range "
+        "0.025-0.06 h (resolution about 0.58-0.70, inside the band)",
         lo=0.0,
         hi=24.0,
-        plausible=(0.05, 0.12),
+        plausible=(0.025, 0.06),
     )
     reescalation_delay_days: float = param(
         7.0,

@@ -26,6 +26,7 @@ import pandas as pd
 from simulation.scenario import Scenario, ScenarioError, load_scenario
 from simulation.scenario.params import ParamError, from_mapping
 from simulation.scenario.settings import RunSettings
+from simulation.study import costs as costs_mod
 from simulation.study import statistics as analysis
 from simulation.study import uncertainty as unc
 from simulation.study.precision import run_to_precision
@@ -246,7 +247,7 @@ class Comparison:
                 )
             )
         if self.costs is not None:
-            lines.extend(["", analysis.cost_table(self.costs)])
+            lines.extend(["", costs_mod.cost_table(self.costs)])
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -377,7 +378,7 @@ def compare(
         if not runs.empty and all(
             c in runs for c in ("hours_total", "cost_yuan", "needs_met_total")
         ):
-            cost = analysis.costs(runs, base_name)
+            cost = costs_mod.costs(runs, base_name)
             atomic_write_bytes(folder / "costs.csv", cost.to_csv(index=False).encode())
         written: list[Path] = []
         if charts and not runs.empty:

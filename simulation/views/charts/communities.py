@@ -144,46 +144,13 @@ def communities_figure(
             bar = body.colorbar(scatter, ax=panels, shrink=0.6, pad=0.01, extend="both")
             bar.set_label(_t("Needs met in the community (%)"))
         handles = [
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="^",
-                mec="black",
-                mfc="0.6",
-                ms=7,
-                label=_t("strongest quarter of communities"),
-            ),
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="v",
-                mec="black",
-                mfc="0.6",
-                ms=7,
-                label=_t("weakest quarter of communities"),
-            ),
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="o",
-                mfc="0.6",
-                mec="none",
-                ms=5,
-                label=_t("other communities"),
-            ),
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="o",
-                mfc="none",
-                mec="0.75",
-                ms=5,
-                label=_t("not simulated at this scale"),
-            ),
+            Line2D([], [], ls="none", marker=marker, mfc=face, mec=edge, ms=size, label=_t(text))
+            for marker, face, edge, size, text in (
+                ("^", "0.6", "black", 7, "strongest quarter of communities"),
+                ("v", "0.6", "black", 7, "weakest quarter of communities"),
+                ("o", "0.6", "none", 5, "other communities"),
+                ("o", "none", "0.75", 5, "not simulated at this scale"),
+            )
         ]
 
         where = (

@@ -138,46 +138,22 @@ def cost_effect_figure(
         unit = f" ({scale.diff_unit})" if scale.diff_unit else ""
         ax.set_ylabel(_t("Difference in {effect}", effect=short_label(effect)) + unit)
         ax.grid(color="0.93", lw=0.6)
-        ax.text(
-            0.99,
-            0.99,
-            _t("better, dearer"),
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            color="0.45",
-            fontsize=9,
-        )
-        ax.text(
-            0.01,
-            0.99,
-            _t("better, cheaper"),
-            transform=ax.transAxes,
-            ha="left",
-            va="top",
-            color="0.45",
-            fontsize=9,
-        )
-        ax.text(
-            0.01,
-            0.01,
-            _t("worse, cheaper"),
-            transform=ax.transAxes,
-            ha="left",
-            va="bottom",
-            color="0.45",
-            fontsize=9,
-        )
-        ax.text(
-            0.99,
-            0.01,
-            _t("worse, dearer"),
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            color="0.45",
-            fontsize=9,
-        )
+        for x, y, text in (
+            (0.99, 0.99, "better, dearer"),
+            (0.01, 0.99, "better, cheaper"),
+            (0.01, 0.01, "worse, cheaper"),
+            (0.99, 0.01, "worse, dearer"),
+        ):
+            ax.text(
+                x,
+                y,
+                _t(text),
+                transform=ax.transAxes,
+                ha="right" if x > 0.5 else "left",
+                va="top" if y > 0.5 else "bottom",
+                color="0.45",
+                fontsize=9,
+            )
         n = int(table["n"].min()) if len(table) else 0
         fig.supxlabel(
             _wrap(

@@ -1,7 +1,7 @@
 """Render docs/parameters.md from the parameter declarations in the code.
 
 Every scenario parameter is declared once, with its default, meaning and source, by
-`simulation.scenario.params.param()` in `simulation/scenario/settings.py` and `simulation/scenario/mode_params.py`. This
+`simulation.scenario.params.param()` in `simulation/scenario/settings.py`, `mechanism_params.py` and `mode_params.py`. This
 script turns `simulation.scenario.params.param_table(Scenario)` into one Markdown table per section, so
 the parameter documentation cannot drift from the code. `tests/test_docs.py` fails when the
 file is out of date.

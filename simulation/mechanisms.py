@@ -90,6 +90,7 @@ class AllianceBook:
         self.strength_of: list[float] = []
         self.forced_of: list[bool] = []
         self.key_of: list[int] = []
+        self.shares_units: list[bool] = []
         self._p = _Pending()
         self.frozen = False
         self.hours_spent_today = 0.0
@@ -108,6 +109,7 @@ class AllianceBook:
         hours: tuple[np.ndarray, np.ndarray] | None = None,
         meeting_gated: bool = False,
         forced: bool = False,
+        unit_hours: bool = False,
         key: int,
     ) -> int:
         """File an alliance application; returns its index.
@@ -117,6 +119,12 @@ class AllianceBook:
         same alliance meets the same luck whatever else is filed (common random numbers
         across coverage levels). `resources` is (communities, categories, x) with
         x = -ln(1 - competence) at full tie; `hours` is (communities, hours per day at full tie).
+
+        `unit_hours`: the hours are what the member units' people give, each unit the same,
+        as if this were the unit's only alliance. A unit in several such alliances has only
+        one set of people, so each of its alliances gets its declared hours divided by the
+        number of alliances the unit serves (split at set-up and again whenever an alliance is
+        rejected for good; see `_split_unit_hours`).
         """
         assert not self.frozen, "alliances are filed during set-up"
         a = len(self.kind)
@@ -130,6 +138,7 @@ class AllianceBook:
         if key < 0:
             raise ValueError(f"alliance key must be >= 0, got {key}")
         self.key_of.append(int(key))
+        self.shares_units.append(bool(unit_hours))
         if resources is not None:
             ks, cs, xs = (np.asarray(v) for v in resources)
             self._p.res_alliance.append(np.full(ks.size, a, dtype=np.int64))
@@ -179,8 +188,10 @@ class AllianceBook:
         self.res_value = cat(p.res_value, np.float64)
         self.hrs_alliance = cat(p.hrs_alliance, np.int64)
         self.hrs_comm = cat(p.hrs_comm, np.int64)
-        self.hrs_value = cat(p.hrs_value, np.float64)
+        self.hrs_declared = cat(p.hrs_value, np.float64)
+        self.unit_hours_arr = np.asarray(self.shares_units, dtype=bool)
         self._p = _Pending()
+        self._split_unit_hours()
         gated_alliances = np.flatnonzero(self.gated_arr)
         self.meet_alliance = (
             np.concatenate(
@@ -198,6 +209,25 @@ class AllianceBook:
         )
         self._kind_masks: dict[tuple[tuple[int, ...], bool | None], np.ndarray] = {}
         self.frozen = True
+
+    def unit_memberships(self) -> np.ndarray:
+        """Per unit index (up to the largest one filed), how many alliances with unit hours it
+        serves (alliances rejected for good no longer count)."""
+        counted = np.flatnonzero(self.unit_hours_arr & (self.status != REJECTED))
+        units = [u for a in counted for u in self.units[a]]
+        return np.bincount(np.asarray(units, dtype=np.int64)) if units else np.zeros(0, int)
+
+    def _split_unit_hours(self) -> None:
+        """Hour entries after splitting each unit's hours over the alliances it serves: a unit
+        in n of them gives each 1/n of what that alliance declares per unit, so an alliance's
+        hours are its declared hours times the mean over its units of 1/n."""
+        n_of = self.unit_memberships()
+        factor = np.ones(self.n)
+        for a in np.flatnonzero(self.unit_hours_arr & (self.status != REJECTED)):
+            if self.units[a]:
+                factor[a] = float(np.mean(1.0 / n_of[self.units[a]]))
+        self.unit_hours_factor = factor
+        self.hrs_value = self.hrs_declared * factor[self.hrs_alliance]
 
     # ------------------------------------------------------------------ read-outs
     def kind_name(self, a: int) -> str:
@@ -230,13 +260,12 @@ class AllianceBook:
         h = np.bincount(self.hrs_comm, weights=wk[self.hrs_alliance] * self.hrs_value, minlength=K)
         return add, h
 
-    def next_meeting(self, day: int) -> np.ndarray:
-        """Per community, the day of the next meeting of a meeting-gated alliance covering it."""
+    def next_meeting(self, day: int, kind: int) -> np.ndarray:
+        """Per community, the day of the next meeting of an active meeting-gated alliance of
+        `kind` covering it (a problem a committee takes waits for that committee's meeting)."""
         out = np.full(self.K, np.iinfo(np.int32).max, dtype=np.int64)
-        if not self.meet_alliance.size:
-            return out
         a = self.meet_alliance
-        ok = self.status[a] == ACTIVE
+        ok = (self.status[a] == ACTIVE) & (self.kind_arr[a] == kind)
         a, k = a[ok], self.meet_comm[ok]
         if not a.size:
             return out
@@ -304,7 +333,10 @@ class AllianceBook:
         again = due[u >= m.approval_prob]
         self.applications[again] += 1
         self.apply_day[again] = day + 30
-        self.status[again[self.applications[again] >= m.max_applications]] = REJECTED
+        rejected = again[self.applications[again] >= m.max_applications]
+        self.status[rejected] = REJECTED
+        if self.unit_hours_arr[rejected].any():
+            self._split_unit_hours()  # the units' hours go to the alliances they still serve
         if not ok.size:
             return
         self.status[ok] = ACTIVE

@@ -18,8 +18,9 @@ otherwise it goes on by the normal route. So every effect of a mode is bounded b
 gives, and an offer with no hours resolves nothing.
 
 Integration modes never touch this code. They act only through `Levers`, rebuilt every day:
-offers, hours added to or lent from communities' pools, extra reporting and discovery hazards,
-a probability of direct routing, and a factor on hours per problem. A mode at zero strength
+offers, hours added to or lent from communities' pools, hours taken from agencies'
+departments, extra reporting and discovery hazards, a probability of direct routing, and a
+factor on hours per problem. A mode at zero strength
 adds exact zeros (or multiplies by exact ones), which is why it reproduces the baseline bit for
 bit.
 
@@ -53,7 +54,6 @@ CHANNELS = ("report", "grid", "member_visit", "platform", "station")
 # alliance partner (a co-opted unit, a chain partner, a service station).
 ROUTES = ("community", "street", "agency", "partner")
 R_COMMUNITY, R_STREET, R_AGENCY, R_PARTNER = range(4)
-_NEVER = np.iinfo(np.int32).max
 
 
 @dataclass
@@ -62,14 +62,19 @@ class Offer:
 
     `hours` per day is (K,) for organisations that take any category they are competent in, or
     (K, C) for per-category teams. Unused hours are banked under `name` (a stable name per
-    mode and kind of organisation) like a community's own. `gated` offers take problems on only
-    at the next joint meeting (`Levers.next_meeting`).
+    mode and kind of organisation) like a community's own. An offer with `next_meeting` (per
+    community, the day its committee next meets) is meeting-gated: it takes a problem on only
+    at that meeting.
     """
 
     name: str
     competence: np.ndarray
     hours: np.ndarray
-    gated: bool = False
+    next_meeting: np.ndarray | None = None
+
+    @property
+    def gated(self) -> bool:
+        return self.next_meeting is not None
 
 
 @dataclass
@@ -79,8 +84,8 @@ class Levers:
     n_communities: int
     resource_adds: list[np.ndarray] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
-    next_meeting: np.ndarray = field(init=False)
     hours_add: np.ndarray = field(init=False)
+    department_hours_add: np.ndarray = field(init=False)
     report_platform_digital: np.ndarray = field(init=False)
     discovery_members: np.ndarray = field(init=False)
     discovery_shared: np.ndarray = field(init=False)
@@ -92,8 +97,8 @@ class Levers:
 
     def __post_init__(self) -> None:
         K = self.n_communities
-        self.next_meeting = np.full(K, _NEVER, dtype=np.int64)
         self.hours_add = np.zeros(K)
+        self.department_hours_add = np.zeros(N_CATEGORIES)
         self.report_platform_digital = np.zeros(K)
         self.discovery_members = np.zeros(K)
         self.discovery_shared = np.zeros(K)
@@ -299,7 +304,7 @@ class ServiceProcess:
             self.city.community_staff_hours + self.city.community_member_hours + lv.hours_add, 0.0
         )
         self.bank = np.minimum(self.bank + pool, keep * pool)
-        dept = self.city.department_hours
+        dept = np.maximum(self.city.department_hours + lv.department_hours_add, 0.0)
         self.dept_bank = np.minimum(self.dept_bank + dept, keep * dept)
         for offer in lv.offers:
             hours = np.maximum(offer.hours, 0.0)
@@ -358,7 +363,7 @@ class ServiceProcess:
                 if offer.gated:
                     # Waiting for the meeting only when it beats the siloed route (the street
                     # cannot solve it) and the meeting plus the handling ends by the limit.
-                    cand &= ~street_ok & (lv.next_meeting[k] + wait <= deadline)
+                    cand &= ~street_ok & (offer.next_meeting[k] + wait <= deadline)
                 else:
                     cand &= day + wait <= deadline
                 idx = np.flatnonzero(cand)
@@ -371,7 +376,7 @@ class ServiceProcess:
                 if not got.size:
                     continue
                 h = ids[got]
-                start = lv.next_meeting[k[got]] if offer.gated else day
+                start = offer.next_meeting[k[got]] if offer.gated else day
                 self.status[h] = HANDLING
                 self.route[h] = R_PARTNER
                 self.due[h] = start + wait[got]

@@ -13,7 +13,11 @@
 (f) the chains of a cross-domain alliance are the categories where its partners meet most need;
 (g) strength scales every effect continuously: a small strength gives a small effect;
 (h) common random numbers by stable identity: raising coverage keeps the approval day of every
-    committee common to both runs.
+    committee common to both runs;
+(i) a unit's hours count once: a unit in several alliances splits its hours over them, and
+    gets them back from an alliance rejected for good;
+(j) a paired agency's hours come out of its department;
+(k) a problem a committee takes waits for that committee's own meeting.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.mechanisms import ACTIVE, AllianceKind
+from simulation.mechanisms import ACTIVE, REJECTED, AllianceBook, AllianceKind
 from simulation.metrics import run_metrics
 from simulation.model import CityModel
 from simulation.modes.red_commercial_street import catchment
+from simulation.rng import RandomStreams
+from simulation.scenario import load_scenario
 from simulation.service import Levers
 
 SMALL = {"scale": 0.1, "days": 120}
@@ -197,3 +203,100 @@ def test_raising_coverage_keeps_every_common_committees_approval_day() -> None:
     common = set(low) & set(high)
     assert len(common) > 100
     assert all(low[k] == high[k] for k in common)
+
+
+def test_a_units_hours_are_split_over_the_committees_it_sits_in() -> None:
+    """Regional co-construction alone: every unit gives `unit_hours_per_month` once, however
+    many committees (its community's and its street's) it sits in."""
+    m = CityModel(
+        "scenarios/baseline.toml",
+        rng=6,
+        scale=0.05,
+        days=70,
+        **{"modes.regional.enabled": True},
+    )
+    book = m.alliances
+    counts = book.unit_memberships()
+    assert (counts >= 2).sum() > 100, "many units sit in a community and a street committee"
+    per_unit = m.params.modes.regional.unit_hours_per_month / 30.0
+    assert book.hrs_value.sum() == pytest.approx(per_unit * (counts > 0).sum(), rel=1e-12)
+    # without the split the same alliances would declare one share per membership
+    assert book.hrs_declared.sum() == pytest.approx(per_unit * counts.sum(), rel=1e-12)
+
+
+def test_an_alliance_rejected_for_good_gives_its_units_hours_back() -> None:
+    over = {"mechanisms.approval_prob": 0.0, "mechanisms.max_applications": 1}
+    scenario = load_scenario("scenarios/baseline.toml", over)
+    book = AllianceBook(scenario, n_communities=3, streams=RandomStreams(1))
+    hours = {"hours": (np.array([0]), np.array([1.0])), "unit_hours": True}
+    shared = book.add(AllianceKind.CROSS_DOMAIN, [0], [7, 8], 1.0, key=0, **hours)
+    other = book.add(AllianceKind.REGIONAL_COMMUNITY, [1], [7], 1.0, key=1, **hours)
+    alone = book.add(AllianceKind.REGIONAL_STREET, [2], [9], 1.0, key=2, **hours)
+    book.freeze()
+    # unit 7 is in two alliances: `shared` gets (1/2 + 1) / 2 of its hours, `other` half
+    assert book.unit_hours_factor[[shared, other, alone]].tolist() == [0.75, 0.5, 1.0]
+    book._approve(scenario.mechanisms.approval_days)  # every application is refused for good
+    assert (book.status == REJECTED).all()
+    assert book.unit_hours_factor[[shared, other, alone]].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_paired_agencys_hours_come_out_of_its_department() -> None:
+    def run(hours: float) -> tuple[CityModel, dict]:
+        m = _run(
+            **{
+                "modes.dual_reporting.enabled": True,
+                "modes.dual_reporting.paired_agency_hours_per_month": hours,
+            }
+        )
+        return m, run_metrics(m)
+
+    m, default = run(8.0)
+    lv = Levers(m.city.n_communities)
+    m.modes[0].contribute(m, m.day, lv)
+    given = next(o for o in lv.offers if o.name == "dual_reporting.paired_agency").hours
+    # what the agencies give all communities, at the sample's share, is what departments lose
+    assert -lv.department_hours_add.sum() == pytest.approx(given.sum() * m.city.sample_share)
+    assert (lv.department_hours_add <= 0).all()
+    # with far more hours moved down, departments are left with nothing for escalations
+    _, drained = run(500.0)
+    assert default["route_agency"] > 0.05
+    assert drained["route_agency"] < 0.2 * default["route_agency"]
+
+
+def test_a_committees_problem_waits_for_its_own_meeting() -> None:
+    """Approvals refused once are filed a month later, so with 45-day meetings community and
+    street committees meet on different days; each offer carries its own committee's."""
+    interval = 45
+    m = CityModel(
+        "scenarios/baseline.toml",
+        rng=2,
+        scale=0.05,
+        days=120,
+        **{
+            "modes.regional.enabled": True,
+            "modes.regional.meeting_interval_days": interval,
+            "mechanisms.approval_prob": 0.5,
+        },
+    )
+    for _ in range(100):
+        m.step()
+    book, mode = m.alliances, m.modes[0]
+    lv = Levers(m.city.n_communities)
+    mode.contribute(m, m.day, lv)
+    offers = {o.name: o for o in lv.offers}
+    differ = 0
+    for name, alliances in (
+        ("regional.community", mode.community_alliance),
+        ("regional.street", mode.street_alliance),
+    ):
+        meeting = offers[name].next_meeting
+        for a in alliances.values():
+            if book.status[a] != ACTIVE:
+                continue
+            for k in book.communities[a]:
+                nxt = int(meeting[k])
+                assert m.day <= nxt < m.day + interval, (name, k)
+                assert (nxt - book.approve_day[a]) % interval == 0, (name, k)
+        other = offers["regional.community" if name == "regional.street" else "regional.street"]
+        differ += int((meeting != other.next_meeting).sum())
+    assert differ > 0, "some community and street committees meet on different days"

@@ -686,8 +686,8 @@ def _partner(lab: Lab, hours: float, competence: float = 0.9, gated: bool = Fals
         lv = Levers(lab.K)
         comp = np.zeros((lab.K, len(CATEGORIES)))
         comp[0, HOUSING] = competence
-        lv.offers.append(Offer("test", comp, np.array([hours, 0.0]), gated=gated))
-        lv.next_meeting[:] = 10
+        meeting = np.full(lab.K, 10) if gated else None
+        lv.offers.append(Offer("test", comp, np.array([hours, 0.0]), next_meeting=meeting))
         return lv
 
     return levers

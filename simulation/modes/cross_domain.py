@@ -108,6 +108,7 @@ class CrossDomain(ModePolicy):
                     resources=(np.full(cats.size, lead[a]), cats, x),
                     hours=(np.array([lead[a]]), np.array([hours])),
                     forced=forced,
+                    unit_hours=True,
                     # stable identity: the lead community and the alliance's rank among its own
                     key=int(lead[a]) + city.n_communities * (a // city.n_communities),
                 )

@@ -15,7 +15,9 @@ the mode's effects are hours someone gives:
   street's team hours split over its communities by population);
 * the paired agency (agencies move their attention down): its staff give
   `paired_agency_hours_per_month` to their community's problems, only in the categories the
-  agency is competent in (an offer in the paired community).
+  agency is competent in (an offer in the paired community). Those are hours its people would
+  otherwise give escalations: its department has as many fewer (the sample's share of them,
+  like every department hour).
 
 Points are credited monthly (planned hours); they are a record — appraisal acts through the
 participation rule below. Participation is decided monthly, per member: with appraisal (points
@@ -76,6 +78,11 @@ class DualReporting(ModePolicy):
         self._paired_x = np.zeros((K, N_CATEGORIES))
         np.add.at(self._paired_x, self.pair_community, -np.log1p(-res))
         self._paired_n = np.bincount(self.pair_community, minlength=K).astype(float)
+        # Paired agencies per department (their primary category): the hours they move down.
+        self._paired_per_department = (
+            np.bincount(city.unit_primary[self.pair_agency], minlength=N_CATEGORIES)
+            * city.sample_share
+        )
         # Each community's share of its street's population (volunteer teams serve the street).
         street_pop = np.bincount(
             city.community_street, weights=city.community_population, minlength=city.n_streets
@@ -131,12 +138,15 @@ class DualReporting(ModePolicy):
             team_hours > 0, 1.0 - (1.0 - p.member_skill_competence) ** min(s, 1.0), 0.0
         )
         levers.offers.append(Offer("dual_reporting.skills", skill, team_hours))
-        # The paired agencies' own staff, where they are competent.
+        # The paired agencies' own staff, where they are competent, with hours their
+        # departments no longer have for escalations.
+        paired_hours = p.paired_agency_hours_per_month / _MONTH * s
+        levers.department_hours_add -= self._paired_per_department * paired_hours
         levers.offers.append(
             Offer(
                 "dual_reporting.paired_agency",
                 -np.expm1(-s * self._paired_x),
-                self._paired_n * p.paired_agency_hours_per_month / _MONTH * s,
+                self._paired_n * paired_hours,
             )
         )
 

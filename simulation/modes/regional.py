@@ -65,6 +65,7 @@ class Regional(ModePolicy):
                 hours=(np.array([k]), np.array([per_unit * units.size])),
                 meeting_gated=True,
                 forced=forced,
+                unit_hours=True,
                 key=int(k),
             )
             self.community_alliance[int(k)] = a
@@ -95,6 +96,7 @@ class Regional(ModePolicy):
                 hours=(comms, per_unit * units.size * split),
                 meeting_gated=True,
                 forced=forced,
+                unit_hours=True,
                 key=int(s),
             )
 
@@ -122,8 +124,7 @@ class Regional(ModePolicy):
             (AllianceKind.REGIONAL_STREET, "regional.street"),
         ):
             add, hours = book.contributions((kind,))
-            levers.offers.append(Offer(name, add, hours, gated=True))
-        np.minimum(levers.next_meeting, book.next_meeting(day), out=levers.next_meeting)
+            levers.offers.append(Offer(name, add, hours, next_meeting=book.next_meeting(day, kind)))
         st = model.structure
         for k, a in self.community_alliance.items():
             st.community_joint_committee[k] = book.status[a] == 1

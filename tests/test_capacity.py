@@ -5,8 +5,8 @@
     `partner_hours_per_month = 0` cross-domain alliances, give the baseline's metrics exactly;
 (b) hours taken by partners never exceed the hours they were given (banks never go negative,
     and the partner route's hours are bounded by what the offers put in);
-(c) a central community's lent hours are conserved: what the weak communities' pools gain is
-    exactly what the centre's pool loses, and grid time likewise;
+(c) a central community's lent hours are conserved: what the lent staff offer the weak
+    communities is exactly what the centre's pool loses, and grid time likewise;
 (d) agencies' departments take escalations first come, first served within their hours and
     competence;
 (e) the service station serves its catchment (host first, same street first);
@@ -107,11 +107,20 @@ def test_central_community_lends_exactly_what_the_centre_loses() -> None:
     assert active
     lv = Levers(m.city.n_communities)
     mode.contribute(m, m.day, lv)
-    assert not lv.offers  # the lent hours join the weak communities' own pools
-    lent_out = -lv.hours_add[lv.hours_add < 0].sum()
-    lent_in = lv.hours_add[lv.hours_add > 0].sum()
+    (staff,) = lv.offers  # the lent staff, in the weak communities, with their hours
+    assert (lv.hours_add <= 0).all()
+    lent_out = -lv.hours_add.sum()
+    lent_in = staff.hours.sum()
     assert lent_out > 0
     assert lent_in == pytest.approx(lent_out, rel=1e-12)
+    assert (staff.hours[lv.hours_add < 0] == 0).all()  # a centre lends to others only
+    # the lent staff's competence is the centre's, where the hours go and nowhere else
+    assert (staff.competence[staff.hours == 0] == 0).all()
+    for centre, weak, a in mode.clusters:
+        if m.alliances.status[a] == ACTIVE:
+            own = m.city.competence[centre]
+            assert (staff.competence[weak] <= own + 1e-12).all()  # tie < 1: at most the centre's
+            assert (staff.competence[weak][:, own > 0] > 0).all()
     # grid time: the centres' lost staffing x grids equals the weak communities' gain x grids
     grids = m.city.community_grids
     hazard = m.params.service.grid_discovery_hazard

@@ -5,15 +5,18 @@ communities of its street (or the neighbouring streets), the weakest first — o
 communities at random under forced pairing. What the cluster shares is people's time, and it is
 conserved:
 
-* the centre lends `capacity_share` of its staff hours: they join the weak communities' own
-  pools (split by population), so the centre's staff work the weak communities' queues, and
-  the centre's own pool loses exactly those hours;
+* the centre lends `capacity_share` of its staff hours (split over the weak communities by
+  population): the centre's staff work the weak communities' problems that the weak
+  communities cannot solve themselves, with the centre's competence (an offer in each weak
+  community), and the centre's own pool loses exactly those hours. The competence is the lent
+  staff's, not copied: it acts only through the lent hours, and the weak communities' own
+  staff do not gain it;
 * information shared is grid time shared: the centre lends `information_share` of its grid
   workers' time to the weak communities' grids (split by their grids), so the weak find more
   hidden problems and the centre fewer.
 
 Both are weighted by the cluster's tie strength and the mode's strength. Nothing is copied and
-nothing is free: a cluster can only move hours to where the queues are.
+nothing is free: a cluster can only move hours and skills to where the problems are.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy
+from simulation.service import Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -69,7 +73,7 @@ class CentralCommunity(ModePolicy):
             if not weak.size:
                 continue
             free[weak] = False
-            # The centre's staff bring the centre's competence to the weak communities' problems.
+            # The lent staff bring the centre's competence to the weak communities' problems.
             x = -np.log1p(-np.clip(city.competence[c], 0.0, 0.999))
             cats = np.flatnonzero(x > 0)
             pop = city.community_population[weak].astype(float)
@@ -98,10 +102,11 @@ class CentralCommunity(ModePolicy):
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
         book, city = model.alliances, model.city
-        # The centre's lent staff hours join the weak communities' own pools (their staff work
-        # the queue with the centre's colleagues); the centre's pool loses exactly as much.
-        _, hours = book.contributions((AllianceKind.CENTRAL_CLUSTER,))
-        levers.hours_add += hours
+        # The centre's lent staff take the weak communities' problems beyond their own staff,
+        # with the centre's competence and the lent hours; the centre's pool loses as much.
+        skill, hours = book.contributions((AllianceKind.CENTRAL_CLUSTER,))
+        levers.hours_add += np.minimum(hours, 0.0)
+        levers.offers.append(Offer("central_community.staff", skill, np.maximum(hours, 0.0)))
         if not self._grid_centre.size:
             return
         a = self._grid_alliance

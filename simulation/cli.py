@@ -497,6 +497,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `simulation schema | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a full disk, a quota, a folder gone read-only mid-study
+        return _usage_error(_os_error(exc, args))
+
+
+def _os_error(exc: OSError, args: argparse.Namespace) -> str:
+    """A file-system failure as one message: which file, why, and how to finish the study."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    message = f"error: {where}{exc.strerror or exc}"
+    study = next(
+        (p for p in Path(exc.filename or "").parents if (p / "manifest.json").is_file()), None
+    )
+    if study is not None and hasattr(args, "resume"):
+        message += (
+            f"\nthe runs finished so far are kept in {study}; make room and finish with the "
+            f"same command and --resume --out {study}"
+        )
+    return message
 
 
 if __name__ == "__main__":  # pragma: no cover

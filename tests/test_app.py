@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from simulation import cli
 from simulation.model import CityModel
 from simulation.scenario import load_scenario
 from simulation.scenario.settings import ModeSettings
-from simulation.views.app import controls, readouts
+from simulation.views.app import controls, readouts, server
 from simulation.views.app.figures import map_png, series_png
 from simulation.views.app.server import HOST, free_port, port_in_use
 from simulation.views.app.session import Session, baseline_of, shipped_scenarios
@@ -250,3 +252,44 @@ def test_app_refuses_a_port_in_use_and_a_bad_port(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         cli.main(["app", "--lang", "fr"])
     assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------- a tab that goes away
+def test_a_closed_page_stops_its_run(monkeypatch) -> None:
+    """Closing a tab unmounts the page; the run it was playing stops instead of stepping on
+    to the horizon (a full-city year would otherwise hold a core and gigabytes for minutes)."""
+    import time
+
+    import ipyvuetify as v
+    import solara
+
+    from simulation.views.app import page
+
+    calls: list[float] = []
+    advance = Session.advance
+
+    def counted(self, days: int) -> None:
+        calls.append(time.perf_counter())
+        advance(self, days)
+
+    monkeypatch.setattr(Session, "advance", counted)
+    _, rc = solara.render(page.Page(), handle_error=False)
+    (run,) = [w for w in rc.find(v.Btn).widgets if "btn-run" in (w.class_ or "")]
+    run.click()
+    deadline = time.perf_counter() + 30
+    while len(calls) < 3 and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    assert len(calls) >= 3, "the run plays"
+    rc.close()
+    closed = time.perf_counter()
+    time.sleep(1.5)
+    assert not [t for t in calls if t > closed + 0.5], "the run went on after the page closed"
+
+
+def test_a_disconnected_tab_is_culled_within_minutes() -> None:
+    code = (
+        "from simulation.views.app import server; server.configure('en'); "
+        "import solara.server.settings as s; print(s.kernel.cull_timeout)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == server.CULL_TIMEOUT

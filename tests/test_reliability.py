@@ -654,3 +654,35 @@ def test_the_readme_python_example_runs_as_a_plain_script(workdir) -> None:
     manifest = json.loads((workdir / "my-study" / "manifest.json").read_text())
     assert manifest["sessions"][-1]["executor"] in ("pool", "in-process")
     assert manifest["sessions"][-1]["ok"] == 4
+
+
+# ---------------------------------------------------------------------- a full disk
+def test_a_full_disk_mid_study_gives_a_message_and_resume_finishes(
+    workdir, capsys, monkeypatch
+) -> None:
+    import errno
+
+    import simulation.study.store as store
+
+    write = store._atomic_parquet
+    calls = {"n": 0}
+
+    def fills_up(df, path) -> None:
+        calls["n"] += 1
+        if calls["n"] >= 3:  # the first run's parts are written, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(df, path)
+
+    monkeypatch.setattr(store, "_atomic_parquet", fills_up)
+    out = workdir / "study"
+    code, _, err = cli(capsys, "run", small(workdir), "--out", out, *RUN)
+    assert code == 2
+    assert "No space left on device" in err
+    assert "parts" in err
+    assert f"--resume --out {out}" in err
+    monkeypatch.setattr(store, "_atomic_parquet", write)
+    code, _, err = cli(capsys, "run", small(workdir), "--out", out, "--resume", *RUN)
+    assert code == 0, err
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2
+    assert set(runs["status"]) == {"ok"}

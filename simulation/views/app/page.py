@@ -38,6 +38,7 @@ from simulation.views.app.controls import (
 )
 from simulation.views.app.figures import map_png, series_png
 from simulation.views.app.session import DEFAULT_SCALE, SERIES, Session, Snapshot, shipped_scenarios
+from simulation.views.param_text import param_doc
 from simulation.views.translations import check_language, label, mode_label, scenario_label
 
 __all__ = ["Page", "scenario_folder"]
@@ -126,7 +127,10 @@ def NumberField(c: Control, value: Any, error: str, lang: str, on_text) -> None:
         # fixed height and long schema messages would spill over the next field.
         if error:
             solara.Text(error, style={"font-size": "12px", "color": "#c62828"})
-        solara.Text(c.doc, style={"font-size": "11px", "color": "#777", "margin-bottom": "6px"})
+        solara.Text(
+            param_doc(c.key, lang),
+            style={"font-size": "11px", "color": "#777", "margin-bottom": "6px"},
+        )
 
 
 @solara.component
@@ -215,6 +219,8 @@ def Page() -> None:
                 view.set((latest, latest))
 
     runner = solara.lab.use_task(play, dependencies=None)
+    # A closed tab unmounts the page: its run stops instead of stepping on to the horizon.
+    solara.use_effect(lambda: stop.set, [])
 
     def halt() -> None:
         stop.set()

@@ -18,6 +18,8 @@ __all__ = ["HOST", "free_port", "serve"]
 
 #: The dashboard listens on the loopback interface only: it is a planner's desk tool.
 HOST = "127.0.0.1"
+#: How long a disconnected tab keeps its runs (Solara kernel cull timeout).
+CULL_TIMEOUT = "5m"
 
 
 def free_port() -> int:
@@ -46,6 +48,10 @@ def configure(lang: str, scenarios: str | os.PathLike | None = None) -> None:
     os.environ["SOLARA_APP"] = "simulation.views.app.page:Page"
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     os.environ.setdefault("SOLARA_MODE", "production")
+    # A tab that goes away without closing (network lost, laptop shut) keeps its runs for at
+    # most this long, then they stop and their memory is freed (Solara's default is a day;
+    # a closed tab unmounts the page, which stops its run at once: tests/test_app.py).
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", CULL_TIMEOUT)
 
 
 def serve(port: int, lang: str = "en", scenarios: str | os.PathLike | None = None) -> None:

@@ -19,6 +19,7 @@ from simulation.study.store import atomic_write_bytes
 from simulation.views import charts
 from simulation.views.charts import style
 from simulation.views.fonts import LanguageFallbackWarning, resolve_language
+from simulation.views.param_text import param_doc, param_source
 from simulation.views.translations import label, mode_label, phrase, scenario_label
 
 __all__ = ["HEADLINE_METRICS", "ReportError", "ReportFiles", "build_report", "verdict"]
@@ -222,7 +223,6 @@ def _assumptions(manifest: dict, lang: str) -> list[dict[str, str]]:
     for key in dict.fromkeys(keys):
         if key not in rows:
             continue
-        doc, source = rows[key]
         holder = next(
             (s for s in scenarios if _lookup(s.get("parameters", {}), key) is not None), None
         )
@@ -234,8 +234,8 @@ def _assumptions(manifest: dict, lang: str) -> list[dict[str, str]]:
                 "short": key.removeprefix(f"modes.{mode}.") if mode else key,
                 "group": mode_label(mode, lang) if mode else _t("The city and its services", lang),
                 "value": "" if value is None else str(value),
-                "doc": doc,
-                "source": source,
+                "doc": param_doc(key, lang),
+                "source": param_source(key, lang),
             }
         )
     return out

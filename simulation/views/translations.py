@@ -485,8 +485,8 @@ PHRASES: dict[str, str] = {
     "Values as used in this study. 'calibration X' is row X of the project's calibration table "
     "(public figures); 'assumption' marks a modelling choice. Every parameter: "
     "docs/parameters.md.": (
-        "数值为本研究所用。“calibration X”指项目校准表（公开数据）第 X 行；“assumption”表示建模假设。"
-        "含义与来源为英文原文。全部参数见 docs/parameters.md。"
+        "数值为本研究所用。“校准X”指项目校准表（公开数据）第 X 行；“假设”表示建模假设。"
+        "全部参数见 docs/parameters.md。"
     ),
     "Parameter": "参数",
     "The city and its services": "城市与公共服务",

@@ -237,7 +237,7 @@ class CitySettings:
     staff_hours_per_day: float = param(
         0.6,
         "hours per worker per day left for residents' problems after other duties",
-        "calibrated: strong communities use about 80 % of their hours in the baseline ('much work, few hands', brief mode 6; communities carry 100+ tasks); range 0.4-0.9 around the calibrated value",
+        "calibrated: strong communities use about 90 % of their hours in the baseline ('much work, few hands', brief mode 6; communities carry 100+ tasks); range 0.4-0.9 around the calibrated value",
         lo=0.0,
         hi=12.0,
         plausible=(0.4, 0.9),

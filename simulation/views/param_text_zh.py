@@ -14,10 +14,10 @@ ZH: dict[str, dict[str, str]] = {
     "city.staff_hours_per_day": {
         "doc": "hours per worker per day left for residents' problems after other duties",
         "doc_zh": "每名工作人员每天在完成其他事务后可用于处理居民问题的小时数",
-        "source": "calibrated: strong communities use about 80 % of their hours in the baseline "
+        "source": "calibrated: strong communities use about 90 % of their hours in the baseline "
         "('much work, few hands', brief mode 6; communities carry 100+ tasks); range 0.4-0.9 "
         "around the calibrated value",
-        "source_zh": "校准值：基线中强社区约使用其工时的80%（“事多人少”，简报模式6；"
+        "source_zh": "校准值：基线中强社区约使用其工时的90%（“事多人少”，简报模式6；"
         "社区承担100多项任务）；范围0.4-0.9，围绕校准值取值",
     },
     "service.grid_discovery_hazard": {

@@ -551,3 +551,27 @@ def test_runs_are_recorded_as_they_finish(two_scenarios, workdir) -> None:
 
     run_study(two_scenarios, out, replications=2, base_seed=1, progress=False, fn=watch)
     assert seen == [0, 1, 2, 3]
+
+
+def test_a_finished_run_leaves_no_model_behind(monkeypatch) -> None:
+    """The model is a web of reference cycles; a worker frees it at once after each run, so a
+    worker running full-city years one after another holds one model's memory, not several."""
+    import weakref
+
+    import simulation.model
+    from simulation.scenario import load_scenario
+    from simulation.study.executors import execute, make_tasks
+
+    alive: list[weakref.ref] = []
+
+    class Watched(simulation.model.CityModel):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            alive.append(weakref.ref(self))
+
+    monkeypatch.setattr(simulation.model, "CityModel", Watched)
+    (task,) = make_tasks([load_scenario(BASELINE, SMALL)], 1, 7)
+    outcome = execute(task)
+    assert outcome.row["status"] == "ok"
+    assert len(alive) == 1
+    assert alive[0]() is None, "the finished model is still in memory"

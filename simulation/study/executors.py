@@ -14,6 +14,7 @@ Studies — folders of runs that can be resumed — are built on these in `simul
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.spawn as mp_spawn
@@ -100,6 +101,7 @@ def execute(task: RunTask) -> RunOutcome:
 
     start, cpu = time.perf_counter(), time.process_time()
     head = _head(task)
+    model = None
     try:
         model = CityModel(task.scenario, rng=task.seed)
         model.run_model()
@@ -117,6 +119,11 @@ def execute(task: RunTask) -> RunOutcome:
     row["seconds"] = time.perf_counter() - start
     # CPU time too: on a shared machine wall time measures the neighbours as much as the run.
     row["cpu_seconds"] = time.process_time() - cpu
+    # The model is a web of reference cycles (agents and model point at each other), so its
+    # arrays go only at a cyclic collection; without one a worker running full-city years one
+    # after another held up to three models (0.92 GB at its peak instead of 0.3 GB).
+    model = None
+    gc.collect()
     return RunOutcome(task.key, row, ts, cm)
 
 

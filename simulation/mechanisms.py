@@ -122,9 +122,7 @@ class AllianceBook:
 
         `unit_hours`: the hours are what the member units' people give, each unit the same,
         as if this were the unit's only alliance. A unit in several such alliances has only
-        one set of people, so each of its alliances gets its declared hours divided by the
-        number of alliances the unit serves (split at set-up and again whenever an alliance is
-        rejected for good; see `_split_unit_hours`).
+        one set of people, so it splits its time over the active ones (`_split_unit_hours`).
         """
         assert not self.frozen, "alliances are filed during set-up"
         a = len(self.kind)
@@ -151,8 +149,17 @@ class AllianceBook:
             self._p.hrs_value.append(hs.astype(np.float64))
         return a
 
-    def freeze(self) -> None:
-        """Turn the applications into columns; every alliance applies on day 0."""
+    def freeze(self, unit_department: np.ndarray | None = None) -> None:
+        """Turn the applications into columns; every alliance applies on day 0.
+
+        `unit_department` is, per unit, the department (category) of an agency and -1 for any
+        other unit: an agency's hours in alliances come out of its department's.
+        """
+        self.unit_department = (
+            np.asarray(unit_department, dtype=np.int64)
+            if unit_department is not None
+            else np.zeros(0, dtype=np.int64)
+        )
         n = len(self.kind)
         self.n = n
         self.kind_arr = np.asarray(self.kind, dtype=np.int8)
@@ -211,23 +218,56 @@ class AllianceBook:
         self.frozen = True
 
     def unit_memberships(self) -> np.ndarray:
-        """Per unit index (up to the largest one filed), how many alliances with unit hours it
-        serves (alliances rejected for good no longer count)."""
-        counted = np.flatnonzero(self.unit_hours_arr & (self.status != REJECTED))
+        """Per unit index (up to the largest one filed), how many active alliances with unit
+        hours it serves."""
+        counted = np.flatnonzero(self.unit_hours_arr & (self.status == ACTIVE))
         units = [u for a in counted for u in self.units[a]]
         return np.bincount(np.asarray(units, dtype=np.int64)) if units else np.zeros(0, int)
 
     def _split_unit_hours(self) -> None:
-        """Hour entries after splitting each unit's hours over the alliances it serves: a unit
-        in n of them gives each 1/n of what that alliance declares per unit, so an alliance's
-        hours are its declared hours times the mean over its units of 1/n."""
-        n_of = self.unit_memberships()
+        """Hour entries after splitting each unit's hours over the active alliances it serves.
+
+        A unit gives each of its active alliances a share of what that alliance declares per
+        unit, in proportion to the alliances' strengths (equal shares at equal strength): a
+        mode at strength 0 claims none of its units' time, so it leaves the other modes exactly
+        as they are without it. An alliance's hours are its declared hours times the mean of
+        its units' shares. Recomputed whenever such an alliance is approved (a pending or
+        rejected alliance claims nothing). Also sets `_drain`: per alliance and department,
+        the hours its agencies give at full tie and strength, which their departments lose.
+        """
+        counted = np.flatnonzero(self.unit_hours_arr & (self.status == ACTIVE))
         factor = np.ones(self.n)
-        for a in np.flatnonzero(self.unit_hours_arr & (self.status != REJECTED)):
-            if self.units[a]:
-                factor[a] = float(np.mean(1.0 / n_of[self.units[a]]))
+        drain = np.zeros((self.n, N_CATEGORIES))
+        if counted.size:
+            units = np.concatenate([np.asarray(self.units[a], dtype=np.int64) for a in counted])
+            owner = np.repeat(counted, [len(self.units[a]) for a in counted])
+            total = np.bincount(units, weights=self.strength[owner])
+            n_of = np.bincount(units)
+            share = np.where(
+                total[units] > 0,
+                self.strength[owner] / np.where(total[units] > 0, total[units], 1.0),
+                1.0 / n_of[units],
+            )
+            size = np.bincount(owner, minlength=self.n)
+            factor_sum = np.bincount(owner, weights=share, minlength=self.n)
+            has = size > 0
+            factor[has] = factor_sum[has] / size[has]
+            declared = np.bincount(self.hrs_alliance, weights=self.hrs_declared, minlength=self.n)
+            per_unit = declared[owner] / size[owner]
+            if self.unit_department.size:
+                dept = self.unit_department[units]
+                agency = dept >= 0
+                np.add.at(drain, (owner[agency], dept[agency]), (per_unit * share)[agency])
         self.unit_hours_factor = factor
         self.hrs_value = self.hrs_declared * factor[self.hrs_alliance]
+        self._drain = drain
+
+    def department_drain(self, kinds: tuple[int, ...]) -> np.ndarray:
+        """(C,) hours per day the agencies in active alliances of `kinds` give them (at today's
+        tie and strength, the whole city's): hours their departments no longer have."""
+        weight = np.where(self.status == ACTIVE, self.tie * self.strength, 0.0)
+        weight = np.where(np.isin(self.kind_arr, kinds), weight, 0.0)
+        return weight @ self._drain
 
     # ------------------------------------------------------------------ read-outs
     def kind_name(self, a: int) -> str:
@@ -333,14 +373,13 @@ class AllianceBook:
         again = due[u >= m.approval_prob]
         self.applications[again] += 1
         self.apply_day[again] = day + 30
-        rejected = again[self.applications[again] >= m.max_applications]
-        self.status[rejected] = REJECTED
-        if self.unit_hours_arr[rejected].any():
-            self._split_unit_hours()  # the units' hours go to the alliances they still serve
+        self.status[again[self.applications[again] >= m.max_applications]] = REJECTED
         if not ok.size:
             return
         self.status[ok] = ACTIVE
         self.approve_day[ok] = day
+        if self.unit_hours_arr[ok].any():
+            self._split_unit_hours()  # the units now serve one more alliance
         self.tie[ok] = m.initial_tie
         mask = np.zeros(self.n, dtype=bool)
         mask[ok] = True

@@ -110,7 +110,8 @@ class CityModel(mesa.Model):
         ]
         for mode in self.modes:
             mode.setup(self)
-        self.alliances.freeze()
+        city = self.city
+        self.alliances.freeze(np.where(city.agency_mask(), city.unit_primary, -1))
         self.service = ServiceProcess(params, self.city, self.streams)
         self._create_agents()
         self.daily: dict[str, float] = {}

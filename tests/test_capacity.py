@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.mechanisms import ACTIVE, REJECTED, AllianceBook, AllianceKind
+from simulation.mechanisms import ACTIVE, AllianceBook, AllianceKind
 from simulation.metrics import run_metrics
 from simulation.model import CityModel
 from simulation.modes.red_commercial_street import catchment
@@ -216,15 +216,18 @@ def test_raising_coverage_keeps_every_common_committees_approval_day() -> None:
 
 def test_a_units_hours_are_split_over_the_committees_it_sits_in() -> None:
     """Regional co-construction alone: every unit gives `unit_hours_per_month` once, however
-    many committees (its community's and its street's) it sits in."""
+    many active committees (its community's and its street's) it sits in."""
     m = CityModel(
         "scenarios/baseline.toml",
         rng=6,
         scale=0.05,
         days=70,
-        **{"modes.regional.enabled": True},
+        **{"modes.regional.enabled": True, "mechanisms.approval_prob": 1.0},
     )
     book = m.alliances
+    assert (book.unit_hours_factor == 1.0).all()  # nothing is active yet: nothing is split
+    for _ in range(20):  # past approval
+        m.step()
     counts = book.unit_memberships()
     assert (counts >= 2).sum() > 100, "many units sit in a community and a street committee"
     per_unit = m.params.modes.regional.unit_hours_per_month / 30.0
@@ -233,20 +236,53 @@ def test_a_units_hours_are_split_over_the_committees_it_sits_in() -> None:
     assert book.hrs_declared.sum() == pytest.approx(per_unit * counts.sum(), rel=1e-12)
 
 
-def test_an_alliance_rejected_for_good_gives_its_units_hours_back() -> None:
-    over = {"mechanisms.approval_prob": 0.0, "mechanisms.max_applications": 1}
-    scenario = load_scenario("scenarios/baseline.toml", over)
+@pytest.mark.parametrize(
+    ("strength", "expected"), [(1.0, [0.75, 0.5, 1.0]), (0.0, [0.5, 1.0, 1.0])]
+)
+def test_units_split_their_hours_by_strength_over_active_alliances(strength, expected) -> None:
+    scenario = load_scenario("scenarios/baseline.toml", {"mechanisms.approval_prob": 1.0})
     book = AllianceBook(scenario, n_communities=3, streams=RandomStreams(1))
     hours = {"hours": (np.array([0]), np.array([1.0])), "unit_hours": True}
-    shared = book.add(AllianceKind.CROSS_DOMAIN, [0], [7, 8], 1.0, key=0, **hours)
+    shared = book.add(AllianceKind.CROSS_DOMAIN, [0], [7, 8], strength, key=0, **hours)
     other = book.add(AllianceKind.REGIONAL_COMMUNITY, [1], [7], 1.0, key=1, **hours)
     alone = book.add(AllianceKind.REGIONAL_STREET, [2], [9], 1.0, key=2, **hours)
     book.freeze()
-    # unit 7 is in two alliances: `shared` gets (1/2 + 1) / 2 of its hours, `other` half
-    assert book.unit_hours_factor[[shared, other, alone]].tolist() == [0.75, 0.5, 1.0]
-    book._approve(scenario.mechanisms.approval_days)  # every application is refused for good
-    assert (book.status == REJECTED).all()
     assert book.unit_hours_factor[[shared, other, alone]].tolist() == [1.0, 1.0, 1.0]
+    book._approve(scenario.mechanisms.approval_days)
+    assert (book.status == ACTIVE).all()
+    # unit 7 serves two alliances: at equal strength `shared` gets (1/2 + 1) / 2 of its
+    # declared hours and `other` half; at strength 0 `shared` claims none of unit 7's time
+    assert book.unit_hours_factor[[shared, other, alone]].tolist() == expected
+
+
+def test_a_mode_at_strength_zero_leaves_the_modes_it_shares_units_with_unchanged() -> None:
+    alone = run_metrics(_run(**{"modes.regional.enabled": True}))
+    with_zero = run_metrics(
+        _run(
+            **{
+                "modes.regional.enabled": True,
+                "modes.cross_domain.enabled": True,
+                "modes.cross_domain.strength": 0.0,
+            }
+        )
+    )
+    assert _same(alone, with_zero, OUTCOMES)
+    assert with_zero["route_partner"] > 0
+
+
+def test_co_opted_agencies_hours_come_out_of_their_departments() -> None:
+    m = CityModel(
+        "scenarios/baseline.toml", rng=3, scale=0.05, days=70, **{"modes.regional.enabled": True}
+    )
+    for _ in range(20):
+        m.step()
+    lv = Levers(m.city.n_communities)
+    m.modes[0].contribute(m, m.day, lv)
+    assert (lv.department_hours_add <= 0).all()
+    assert lv.department_hours_add.sum() < 0
+    # the drain is what the committees' agency members give: at most the committees' hours
+    given = sum(float(o.hours.sum()) for o in lv.offers)  # the offers' hours, all communities
+    assert -lv.department_hours_add.sum() < given * m.city.sample_share
 
 
 def test_a_paired_agencys_hours_come_out_of_its_department() -> None:

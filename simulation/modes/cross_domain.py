@@ -9,7 +9,8 @@ partners meet most need; problems of a chain's category reach the partners direc
 
 Effect in the model: in the chain categories of lead communities, a problem the partners could
 solve goes to them at once (the partner route) while the partners have hours left — each gives
-`partner_hours_per_month` — and otherwise on by the siloed route. With no hours, nothing.
+`partner_hours_per_month`, split with its other alliances, an agency's out of its department's —
+and otherwise on by the siloed route. With no hours, nothing.
 """
 
 from __future__ import annotations
@@ -115,8 +116,12 @@ class CrossDomain(ModePolicy):
             )
 
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
-        add, hours = model.alliances.contributions((AllianceKind.CROSS_DOMAIN,))
+        book = model.alliances
+        add, hours = book.contributions((AllianceKind.CROSS_DOMAIN,))
         levers.offers.append(Offer("cross_domain", add, hours))
+        # partner agencies give these hours out of their departments' (the sample's share)
+        drain = book.department_drain((AllianceKind.CROSS_DOMAIN,))
+        levers.department_hours_add -= drain * model.city.sample_share
 
     def counts(self, model: CityModel) -> dict[str, int]:
         book = model.alliances

@@ -6,7 +6,8 @@ random under forced pairing); its street sets up a joint working committee of th
 street. The units' competence becomes reachable for the community's problems — but only at the
 committee's next joint meeting (mechanism 2), and only with the hours the units' people give
 (`unit_hours_per_month` each; a street committee's units split theirs over the street's covered
-communities by population).
+communities by population). A unit in several alliances splits its time over them, and an
+agency's hours come out of its department's (`AllianceBook._split_unit_hours`).
 
 Effect in the model: in covered communities, a problem a co-opted unit could solve is handed to
 the committee at its next meeting if the committee's units still have the hours (the partner
@@ -125,6 +126,8 @@ class Regional(ModePolicy):
         ):
             add, hours = book.contributions((kind,))
             levers.offers.append(Offer(name, add, hours, next_meeting=book.next_meeting(day, kind)))
+            # co-opted agencies give these hours out of their departments' (the sample's share)
+            levers.department_hours_add -= book.department_drain((kind,)) * model.city.sample_share
         st = model.structure
         for k, a in self.community_alliance.items():
             st.community_joint_committee[k] = book.status[a] == 1

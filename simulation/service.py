@@ -44,7 +44,7 @@ from simulation.rng import RandomStreams
 if TYPE_CHECKING:
     from simulation.scenario import Scenario
 
-__all__ = ["CHANNELS", "ROUTES", "STATUS", "Levers", "Offer", "ServiceProcess"]
+__all__ = ["CHANNELS", "MONTH_DAYS", "ROUTES", "STATUS", "Levers", "Offer", "ServiceProcess"]
 
 HIDDEN, QUEUED, ESCALATED, HANDLING, RESOLVED, EXPIRED = range(6)
 STATUS = ("hidden", "queued", "escalated", "handling", "resolved", "expired")
@@ -54,6 +54,8 @@ CHANNELS = ("report", "grid", "member_visit", "platform", "station")
 # alliance partner (a co-opted unit, a chain partner, a service station).
 ROUTES = ("community", "street", "agency", "partner")
 R_COMMUNITY, R_STREET, R_AGENCY, R_PARTNER = range(4)
+#: Days in the month over which hours committed per month may be given (`Offer.monthly`).
+MONTH_DAYS = 30
 
 
 @dataclass
@@ -64,13 +66,17 @@ class Offer:
     (K, C) for per-category teams. Unused hours are banked under `name` (a stable name per
     mode and kind of organisation) like a community's own. An offer with `next_meeting` (per
     community, the day its committee next meets) is meeting-gated: it takes a problem on only
-    at that meeting.
+    at that meeting. A `monthly` offer is hours people commit per month (a unit's, a partner's,
+    a member's): they may be given any day of the month, so its bank holds up to `MONTH_DAYS`
+    days of them (at least the usual 1 + `service.bank_days`); without it a few hours a month
+    could never add up to one problem's.
     """
 
     name: str
     competence: np.ndarray
     hours: np.ndarray
     next_meeting: np.ndarray | None = None
+    monthly: bool = False
 
     @property
     def gated(self) -> bool:
@@ -311,7 +317,8 @@ class ServiceProcess:
             bank = self.offer_banks.get(offer.name)
             if bank is None or bank.shape != hours.shape:
                 bank = np.zeros_like(hours)
-            self.offer_banks[offer.name] = np.minimum(bank + hours, keep * hours)
+            cap = max(keep, MONTH_DAYS) if offer.monthly else keep
+            self.offer_banks[offer.name] = np.minimum(bank + hours, cap * hours)
 
     @staticmethod
     def _take(bank: np.ndarray, cell: np.ndarray, need: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ from simulation.service import (
     EXPIRED,
     HANDLING,
     HIDDEN,
+    MONTH_DAYS,
     QUEUED,
     RESOLVED,
     ROUTES,
@@ -839,3 +840,22 @@ def test_daily_counters_add_up() -> None:
     assert svc.c_refusals.sum() == svc.attempts.sum()
     assert svc.c_escalations.sum() == svc.escalated.sum()
     assert (svc.c_hours >= 0).all()
+
+
+def test_hours_committed_per_month_can_be_saved_up_for_a_month() -> None:
+    """An offer of a few hours a month banks up to a month of them (enough for one problem),
+    where hours given day by day keep only 1 + `service.bank_days` days' worth."""
+    banked = {}
+    for monthly in (False, True):
+        lab = Lab(**{"service.bank_days": 7})
+
+        def levers(day: int, lab: Lab = lab, monthly: bool = monthly) -> Levers:
+            lv = Levers(lab.K)
+            comp = np.zeros((lab.K, len(CATEGORIES)))
+            lv.offers.append(Offer("unit", comp, np.array([0.1, 0.0]), monthly=monthly))
+            return lv
+
+        lab.run(40, levers)
+        banked[monthly] = lab.svc.offer_banks["unit"][0]
+    assert banked[False] == pytest.approx(0.1 * 8)
+    assert banked[True] == pytest.approx(0.1 * MONTH_DAYS)

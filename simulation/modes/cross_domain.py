@@ -23,7 +23,7 @@ from simulation.city import UnitKind
 from simulation.matching import assign, complementarity, needs
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy
-from simulation.service import Offer
+from simulation.service import MONTH_DAYS, Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -98,7 +98,7 @@ class CrossDomain(ModePolicy):
             ]
             cats = np.asarray(chains, dtype=np.int64)
             x = -np.log1p(-union[cats]) if cats.size else np.zeros(0)
-            hours = p.partner_hours_per_month / 30.0 * units.size
+            hours = p.partner_hours_per_month / MONTH_DAYS * units.size
             self.alliance_ids.append(
                 book.add(
                     AllianceKind.CROSS_DOMAIN,
@@ -118,7 +118,7 @@ class CrossDomain(ModePolicy):
     def contribute(self, model: CityModel, day: int, levers: Levers) -> None:
         book = model.alliances
         add, hours = book.contributions((AllianceKind.CROSS_DOMAIN,))
-        levers.offers.append(Offer("cross_domain", add, hours))
+        levers.offers.append(Offer("cross_domain", add, hours, monthly=True))
         # partner agencies give these hours out of their departments' (the sample's share)
         drain = book.department_drain((AllianceKind.CROSS_DOMAIN,))
         levers.department_hours_add -= drain * model.city.sample_share

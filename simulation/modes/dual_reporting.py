@@ -34,15 +34,13 @@ import numpy as np
 from simulation.categories import N_CATEGORIES
 from simulation.matching import assign, complementarity, needs
 from simulation.modes.base import ModePolicy, pick_share
-from simulation.service import Offer
+from simulation.service import MONTH_DAYS, Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
     from simulation.service import Levers
 
 __all__ = ["DualReporting"]
-
-_MONTH = 30
 
 
 class DualReporting(ModePolicy):
@@ -97,7 +95,7 @@ class DualReporting(ModePolicy):
         self._update_participation(model, 0)
 
     def _update_participation(self, model: CityModel, day: int) -> None:
-        month = day // _MONTH
+        month = day // MONTH_DAYS
         if month == self._month:
             return
         self._month = month
@@ -118,7 +116,7 @@ class DualReporting(ModePolicy):
         K = city.n_communities
         rep = model.structure.member_reporting
         home = city.member_home[rep]
-        per_member = p.hours_per_member_month / _MONTH * s
+        per_member = p.hours_per_member_month / MONTH_DAYS * s
         active = np.bincount(home, minlength=K).astype(np.float64)
         visit = active * per_member * p.visit_share
         levers.extra_hours_spent += float(visit[city.simulated].sum())
@@ -137,16 +135,17 @@ class DualReporting(ModePolicy):
         skill = np.where(
             team_hours > 0, 1.0 - (1.0 - p.member_skill_competence) ** min(s, 1.0), 0.0
         )
-        levers.offers.append(Offer("dual_reporting.skills", skill, team_hours))
+        levers.offers.append(Offer("dual_reporting.skills", skill, team_hours, monthly=True))
         # The paired agencies' own staff, where they are competent, with hours their
         # departments no longer have for escalations.
-        paired_hours = p.paired_agency_hours_per_month / _MONTH * s
+        paired_hours = p.paired_agency_hours_per_month / MONTH_DAYS * s
         levers.department_hours_add -= self._paired_per_department * paired_hours
         levers.offers.append(
             Offer(
                 "dual_reporting.paired_agency",
                 -np.expm1(-s * self._paired_x),
                 self._paired_n * paired_hours,
+                monthly=True,
             )
         )
 

@@ -30,7 +30,7 @@ import numpy as np
 from simulation.categories import INDEX, N_CATEGORIES
 from simulation.mechanisms import ACTIVE, AllianceKind
 from simulation.modes.base import ModePolicy, pick_share, union_x
-from simulation.service import Offer
+from simulation.service import MONTH_DAYS, Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["RedCommercialStreet", "catchment"]
 
 STATION_CATEGORIES = ("labour_social_security", "social_order", "civil_affairs", "market_commerce")
-_MONTH = 30
 
 
 def catchment(street: np.ndarray, host: int, size: int) -> np.ndarray:
@@ -100,10 +99,12 @@ class RedCommercialStreet(ModePolicy):
             st.unit_covered[joins] = True
             w = self.strength * book.tie[a]
             host = city.district_community[d]
-            organising = p.organising_hours_per_month / _MONTH * w
+            organising = p.organising_hours_per_month / MONTH_DAYS * w
             levers.hours_add[host] -= organising
             unit_x[near] += w * x_units[None, :]
-            unit_hours[near] += n_members * p.member_service_hours_per_month / _MONTH * w * split
+            unit_hours[near] += (
+                n_members * p.member_service_hours_per_month / MONTH_DAYS * w * split
+            )
             hours = p.station_hours_per_day * w * split
             station_x[np.ix_(near, self._station_cats)] += w * self._station_x
             station_hours[near] += hours * (1.0 - p.station_outreach_share)
@@ -122,7 +123,9 @@ class RedCommercialStreet(ModePolicy):
             outreach = hours * p.station_outreach_share
             levers.extra_hours_spent += float(organising * sim[host] + outreach[sim[near]].sum())
             levers.cost_yuan += p.station_cost_yuan_per_year / 365.0 * w
-        levers.offers.append(Offer("red_commercial_street.units", -np.expm1(-unit_x), unit_hours))
+        levers.offers.append(
+            Offer("red_commercial_street.units", -np.expm1(-unit_x), unit_hours, monthly=True)
+        )
         levers.offers.append(
             Offer("red_commercial_street.station", -np.expm1(-station_x), station_hours)
         )

@@ -23,7 +23,7 @@ import numpy as np
 from simulation.matching import complementarity, needs
 from simulation.mechanisms import AllianceKind
 from simulation.modes.base import ModePolicy, pick_share, union_x
-from simulation.service import Offer
+from simulation.service import MONTH_DAYS, Offer
 
 if TYPE_CHECKING:
     from simulation.model import CityModel
@@ -48,7 +48,7 @@ class Regional(ModePolicy):
         by_comm = [[] for _ in range(city.n_communities)]
         for u in party_units:
             by_comm[city.unit_community[u]].append(u)
-        per_unit = p.unit_hours_per_month / 30.0
+        per_unit = p.unit_hours_per_month / MONTH_DAYS
         self.community_alliance: dict[int, int] = {}
         for k in covered:
             units = np.asarray(by_comm[k], dtype=np.int64)
@@ -125,7 +125,8 @@ class Regional(ModePolicy):
             (AllianceKind.REGIONAL_STREET, "regional.street"),
         ):
             add, hours = book.contributions((kind,))
-            levers.offers.append(Offer(name, add, hours, next_meeting=book.next_meeting(day, kind)))
+            meeting = book.next_meeting(day, kind)
+            levers.offers.append(Offer(name, add, hours, next_meeting=meeting, monthly=True))
             # co-opted agencies give these hours out of their departments' (the sample's share)
             levers.department_hours_add -= book.department_drain((kind,)) * model.city.sample_share
         st = model.structure

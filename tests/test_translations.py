@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +33,21 @@ def test_unknown_language_is_refused_with_the_allowed_ones() -> None:
 def test_a_users_own_scenario_keeps_its_name() -> None:
     assert tr.scenario_label("my_variant", "zh") == "my variant"
     assert tr.scenario_label("dual_reporting", "zh") == "双报到结对互动"
+
+
+def test_every_shipped_scenarios_description_has_a_current_chinese_translation() -> None:
+    from simulation.scenario import load_scenario
+    from simulation.views.app.session import shipped_scenarios
+
+    files = shipped_scenarios(Path("scenarios"))
+    assert len(files) >= 8
+    for name, path in files.items():
+        own = load_scenario(path).description
+        zh = tr.scenario_description(name, own, "zh")
+        assert HAN.search(zh), f"{name}: no current translation of {own!r}"
+        assert tr.scenario_description(name, own, "en") == own
+
+
+def test_a_changed_or_unknown_description_is_shown_as_written() -> None:
+    assert tr.scenario_description("baseline", "my own words", "zh") == "my own words"
+    assert tr.scenario_description("my_variant", "mine", "zh") == "mine"

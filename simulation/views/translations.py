@@ -21,6 +21,7 @@ __all__ = [
     "missing_phrases",
     "mode_label",
     "phrase",
+    "scenario_description",
     "scenario_label",
 ]
 
@@ -96,9 +97,9 @@ TERMS: dict[str, dict[str, str]] = {
     # Shipped scenarios in words (the scenario files' descriptions; a user's own scenario is
     # described by its file's text in both languages).
     "description.baseline": {
-        "en": "Chifeng 2018, siloed: every integration mode off. The reference every scenario "
-        "is compared against.",
-        "zh": "赤峰2018，各自为战：所有融合模式关闭。其他情景都与它比较。",
+        "en": "Chifeng 2018 at full scale, siloed: every integration mode off. The reference "
+        "every scenario is compared against.",
+        "zh": "赤峰2018（全市规模），各自为战：所有融合模式关闭。其他情景都与它比较。",
     },
     "description.regional": {
         "en": "Baseline plus regional co-construction: joint committees in all 44 streets and "
@@ -134,8 +135,11 @@ TERMS: dict[str, dict[str, str]] = {
         "zh": "基线加智慧党建线上互动：每个街道接入平台，有数字渠道的居民一键上报，问题直达主管部门，线上办理。",
     },
     "description.chifeng_2018": {
-        "en": "Chifeng 2018 with all six integration modes as the source describes them.",
-        "zh": "赤峰2018，按原始材料的描述同时实施六种融合模式。",
+        "en": "Chifeng 2018 with all six integration modes as the source describes them: 44 + "
+        "291 joint committees, 300+ cross-domain alliances, central communities, 1,105 agencies "
+        "and 23,800 members reporting, red commercial streets and the smart platform.",
+        "zh": "赤峰2018，按原始材料的描述同时实施六种融合模式：44 个街道和 291 个社区联合党委、"
+        "300 余个跨域联合体、中心社区、1,105 个机关单位和 23,800 名党员报到、红色商街和智慧党建平台。",
     },
     # What the model leaves out (docs/ODD.md, section 9), for the report.
     "leaves_out.geography": {
@@ -558,6 +562,16 @@ def label(key: str, lang: str = "en", default: str | None = None) -> str:
 def mode_label(mode: str, lang: str = "en") -> str:
     """A mode's name as the source says it (zh) or its English rendering."""
     return label(f"mode.{mode}", lang)
+
+
+def scenario_description(name: str, own: str, lang: str = "en") -> str:
+    """A scenario's description in `lang`: the catalogue's translation of a shipped scenario
+    while its file still says what the catalogue translates (`own`), else the file's text."""
+    check_language(lang)
+    entry = TERMS.get(f"description.{name}")
+    if lang == "en" or entry is None or entry["en"] != own:
+        return own
+    return entry[lang]
 
 
 def scenario_label(name: str, lang: str = "en") -> str:

@@ -39,7 +39,13 @@ from simulation.views.app.controls import (
 from simulation.views.app.figures import map_png, series_png
 from simulation.views.app.session import DEFAULT_SCALE, SERIES, Session, Snapshot, shipped_scenarios
 from simulation.views.param_text import param_doc
-from simulation.views.translations import check_language, label, mode_label, scenario_label
+from simulation.views.translations import (
+    check_language,
+    label,
+    mode_label,
+    scenario_description,
+    scenario_label,
+)
 
 __all__ = ["Page", "scenario_folder"]
 
@@ -307,7 +313,10 @@ def Page() -> None:
             on_value=lambda lab: on_choice(labels[lab]),
         )
         if scenario is not None:
-            solara.Text(scenario.description, style={"font-size": "12px", "color": "#555"})
+            solara.Text(
+                scenario_description(scenario.name, scenario.description, lang),
+                style={"font-size": "12px", "color": "#555"},
+            )
             # Always present (empty when nothing changed), so the controls below never shift
             # position; each switch is keyed by its mode as well.
             solara.Text(

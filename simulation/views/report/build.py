@@ -20,7 +20,13 @@ from simulation.views import charts
 from simulation.views.charts import style
 from simulation.views.fonts import LanguageFallbackWarning, resolve_language
 from simulation.views.param_text import param_doc, param_source
-from simulation.views.translations import label, mode_label, phrase, scenario_label
+from simulation.views.translations import (
+    label,
+    mode_label,
+    phrase,
+    scenario_description,
+    scenario_label,
+)
 
 __all__ = ["HEADLINE_METRICS", "ReportError", "ReportFiles", "build_report", "verdict"]
 
@@ -246,8 +252,7 @@ def _scenarios_in_words(manifest: dict, baseline: str, lang: str) -> list[dict[s
     for name in manifest.get("scenario_order", []):
         rec = manifest.get("scenarios", {}).get(name, {})
         own = (rec.get("parameters") or {}).get("description", "")
-        key = f"description.{name}"
-        text = label(key, lang, default=own)
+        text = scenario_description(name, own, lang)
         modes = ", ".join(mode_label(m, lang) for m in rec.get("modes", [])) or _t("none", lang)
         out.append(
             {

@@ -515,3 +515,37 @@ def test_module_docstring_explains_choices() -> None:
     doc = analysis.__doc__ or ""
     for phrase in ("common random numbers", "Holm", "Bootstrap"):
         assert phrase.lower() in doc.lower()
+
+
+def test_cost_table_says_when_a_scenario_meets_fewer_needs() -> None:
+    """No cost per need without a gain; a significant loss is named, not shown as a dash."""
+    from simulation.study.costs import cost_table, costs
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for r in range(6):
+        base = 1000 + rng.normal(0, 5)
+        for name, met, yuan in (
+            ("base", base, 0.0),
+            ("worse", base - 50, 9e5),
+            ("better", base + 40, 4e4),
+        ):
+            rows.append(
+                {
+                    "scenario": name,
+                    "replication": r,
+                    "status": "ok",
+                    "hours_total": 1e4,
+                    "cost_yuan": yuan,
+                    "needs_met_total": met + rng.normal(0, 1),
+                }
+            )
+    table = costs(pd.DataFrame(rows), "base")
+    text = cost_table(table)
+    worse = next(line for line in text.splitlines() if line.strip().startswith("worse"))
+    better = next(line for line in text.splitlines() if line.strip().startswith("better"))
+    assert "fewer met" in worse
+    assert "fewer met" not in better
+    per_need = table.set_index("scenario").loc["better", "yuan_per_extra_need_met"]
+    assert 900 < per_need < 1100  # 40,000 yuan for about 40 extra needs met
+    assert f"{per_need:,.0f}" in better

@@ -52,3 +52,9 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}
     ).execute()
     assert (tmp_path / "results" / "notebooks").is_dir()
+    # Charts show as pictures, not as "<Figure size ...>" text.
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    figures = [o for o in outputs if o.get("data", {}).get("text/plain", "").startswith("<Figure")]
+    assert all("image/png" in o["data"] for o in figures), f"{path.name}: a chart as text only"
+    if any("_figure(" in c.source for c in nb.cells if c.cell_type == "code"):
+        assert figures, f"{path.name}: no chart shown"

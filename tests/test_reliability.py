@@ -632,7 +632,7 @@ def test_the_readme_python_example_runs_as_a_plain_script(workdir) -> None:
         ("scale=0.02", "scale=0.003, days=70"),
         ("replications=10", "replications=2"),
         ('out="results/my-study"', f"out={str(workdir / 'my-study')!r}"),
-        ("scale=0.01)", "scale=0.003, days=70)"),
+        ("scale=0.05)", "scale=0.003, days=70)"),
     ):
         assert old in code, old
         code = code.replace(old, new)

@@ -56,6 +56,17 @@ def test_verdicts_follow_interval_and_significance() -> None:
     # an interval clear of zero that Holm does not confirm is not called an effect
     assert verdict(row(0.02, 0.001, 0.04, 0.08)).startswith("no detectable effect")
     assert verdict(row(0.075, 0.06, 0.09, 0.001), "zh") == "问题解决率提高 6.0–9.0 个百分点"
+    # narrow intervals: never an empty range ("0.2–0.2") or a zero end ("0.0–0.1")
+    assert verdict(row(-0.002, -0.0023, -0.0017, 0.001)) == (
+        "lowers resolution rate by 0.17–0.23 points"
+    )
+    assert (
+        verdict(row(0.0005, 0.0003, 0.0008, 0.001)) == "raises resolution rate by 0.03–0.08 points"
+    )
+    assert (
+        verdict(row(0.002, 0.00201, 0.00204, 0.001))
+        == "raises resolution rate by about 0.20 points"
+    )
 
 
 def test_html_is_self_contained_and_complete(study: Path) -> None:

@@ -231,6 +231,9 @@ def _load_raw(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], list
     parent_path = path.parent / parent_name
     problem = check_input_file(parent_path)
     if problem is not None:
+        if problem.startswith("file not found"):
+            # the usual slip: a copied example moved elsewhere still names its neighbour
+            problem += f" (looked for {parent_path}: `extends` is relative to this file's folder)"
         raise ScenarioError(
             path, [ParamError("extends", f"{short_repr(parent_name, 120)}: {problem}")]
         )

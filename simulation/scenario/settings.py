@@ -41,16 +41,16 @@ class ScenarioError(Exception):
     """A scenario (or sweep) file is unusable; carries every problem found, by file and key."""
 
     def __init__(self, file: str | Path | None, problems: list[ParamError]) -> None:
-        self.file = str(file) if file is not None else "<scenario>"
+        self.file = str(file) if file is not None else None  # None: not about a file
         self.problems = problems
         super().__init__(self.render())
 
     def render(self) -> str:
-        """One line per problem: `file: key: message`."""
+        """One line per problem: `file: key: message` (without the parts that are unknown)."""
         lines = []
         for p in self.problems:
-            where = f"{self.file}: {p.key}" if p.key else self.file
-            lines.append(f"{where}: {p.message}")
+            where = ": ".join(part for part in (self.file, p.key) if part)
+            lines.append(f"{where}: {p.message}" if where else p.message)
         return "\n".join(lines)
 
 

@@ -88,15 +88,20 @@ def cost_table(costs_df: pd.DataFrame) -> str:
             extra = "—"
         else:
             extra = f"{r.extra_needs_met:+,.0f} [{r.extra_needs_met_ci_low:+,.0f}, {r.extra_needs_met_ci_high:+,.0f}]"
+        # No cost per need without a real gain: say whether the scenario met fewer needs.
+        none = "fewer met" if r.extra_needs_met_ci_high < 0 else "—"
         per_yuan = (
-            "—" if np.isnan(r.yuan_per_extra_need_met) else f"{r.yuan_per_extra_need_met:,.0f}"
+            none if np.isnan(r.yuan_per_extra_need_met) else f"{r.yuan_per_extra_need_met:,.0f}"
         )
         per_hour = (
-            "—" if np.isnan(r.hours_per_extra_need_met) else f"{r.hours_per_extra_need_met:,.1f}"
+            none if np.isnan(r.hours_per_extra_need_met) else f"{r.hours_per_extra_need_met:,.1f}"
         )
         lines.append(
             f"  {r.scenario:<24} {r.hours_total:>12,.0f} {r.cost_yuan:>14,.0f} {extra:>24} "
             f"{per_yuan:>16} {per_hour:>17}"
         )
-    lines.append("  (— : no extra needs met detectable, so no cost per need)")
+    lines.append(
+        "  (— : no extra needs met detectable; fewer met: significantly fewer needs met than the"
+        " baseline; either way no cost per need. Negative hours per need: hours saved.)"
+    )
     return "\n".join(lines)

@@ -147,9 +147,20 @@ TERMS: dict[str, dict[str, str]] = {
         "zh": "地理：街道和社区只有编号，没有位置；“相邻”按编号定义。",
     },
     "leaves_out.capacity": {
-        "en": "Limited capacity outside communities: streets, agencies and partner units finish "
-        "whatever they accept.",
-        "zh": "社区以外的能力限制：街道、机关和伙伴单位接手的问题都能办完。",
+        "en": "Limits on streets: they solve whatever is within their competence at once, with "
+        "no hours counted. Agencies' departments are pooled per category; party members' own "
+        "volunteer hours come on top of what their employers give.",
+        "zh": "街道不受工时限制：能力范围内的问题当即办结。机关部门按类别合并计算工时；"
+        "党员个人的志愿服务时间另计，不占用其单位投入的工时。",
+    },
+    "leaves_out.hours_source": {
+        "en": "Where alliance hours come from: an agency's hours for its committees, alliances "
+        "or paired community are taken from its department's hours for escalations, which is "
+        "why cross-domain alliances, whose partners are mostly agencies, can lower needs met "
+        "(docs/ODD.md 7.13). If those hours are extra, the modes do more.",
+        "zh": "联合体工时的来源：机关投入联合党委、跨域联合体或结对社区的工时，从其部门处理上报问题的"
+        "工时中扣除；跨域联合体的伙伴单位多为机关，因此可能降低需求满足率（docs/ODD.md 7.13）。"
+        "若这些工时是额外投入，各模式的作用会更大。",
     },
     "leaves_out.satisfaction": {
         "en": "Residents' satisfaction: the model has trust, not satisfaction; latent demand does "
@@ -472,6 +483,8 @@ PHRASES: dict[str, str] = {
     "Robust to assumptions?": "对假设是否稳健？",
     "raises {metric} by {lo}–{hi} points": "{metric}提高 {lo}–{hi} 个百分点",
     "lowers {metric} by {lo}–{hi} points": "{metric}降低 {lo}–{hi} 个百分点",
+    "raises {metric} by about {x} points": "{metric}提高约 {x} 个百分点",
+    "lowers {metric} by about {x} points": "{metric}降低约 {x} 个百分点",
     "no detectable effect on {metric}": "对{metric}没有可检测的影响",
     "The charts": "图表",
     "Which scenarios change what, compared with the baseline, beyond the noise?": (

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.study.statistics import paired_difference
 from simulation.views.charts import style
@@ -133,8 +133,13 @@ def cost_effect_figure(
                 color=colour,
             )
         ax.set_xlabel(_t("Difference in {cost}", cost=short_label(cost)))
-        # Whole numbers with separators (millions of yuan read badly as "1e7").
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        # Whole numbers with separators (millions of yuan read badly as "1e7"), on whole-number
+        # ticks; when nothing is spent at all the axis spans -1 to 1 instead of "-0 -0 0 0".
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        lo, hi = ax.get_xlim()
+        if hi - lo < 2:
+            ax.set_xlim(min(lo, -1.0), max(hi, 1.0))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v + 0.0:,.0f}"))
         unit = f" ({scale.diff_unit})" if scale.diff_unit else ""
         ax.set_ylabel(_t("Difference in {effect}", effect=short_label(effect)) + unit)
         ax.grid(color="0.93", lw=0.6)

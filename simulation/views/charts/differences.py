@@ -243,10 +243,14 @@ def difference_figure(
         if has_spare:  # an empty grid cell: legend at the top, notes at the bottom
             # One legend column when the cell is tall enough; two when few scenarios make the
             # panels (and so this cell) low, so the legend still clears the note.
+            two = row_h < 3.5
+            if two:  # half the width each: long labels wrap instead of running off the figure
+                for h in handles:
+                    h.set_label(_wrap(h.get_label(), 26))
             holder.legend(
                 handles=handles,
                 loc="upper left",
-                ncols=1 if row_h >= 3.5 else 2,
+                ncols=2 if two else 1,
                 fontsize=9,
                 borderaxespad=0.3,
             )

@@ -81,13 +81,23 @@ def verdict(row: pd.Series, lang: str = "en") -> str:
     name = label(f"metric.{row['metric']}", lang)
     lo, hi, p = float(row["diff_ci_low"]), float(row["diff_ci_high"]), float(row["p_adjusted"])
     if np.isfinite(p) and p < ALPHA and np.isfinite(lo) and np.isfinite(hi) and lo * hi > 0:
-        a, b = sorted((abs(lo), abs(hi)))
+        a, b = sorted((abs(lo) * 100, abs(hi) * 100))
+        # One decimal, or two when one would show an empty range ("0.2–0.2") or a zero end.
+        digits = 1 if f"{a:.1f}" != f"{b:.1f}" and f"{a:.1f}" != "0.0" else 2
+        a_txt, b_txt = f"{a:.{digits}f}", f"{b:.{digits}f}"
+        if a_txt == b_txt:
+            text = (
+                "raises {metric} by about {x} points"
+                if lo > 0
+                else "lowers {metric} by about {x} points"
+            )
+            return _t(text, lang, metric=name, x=a_txt)
         text = (
             "raises {metric} by {lo}–{hi} points"
             if lo > 0
             else "lowers {metric} by {lo}–{hi} points"
         )
-        return _t(text, lang, metric=name, lo=f"{a * 100:.1f}", hi=f"{b * 100:.1f}")
+        return _t(text, lang, metric=name, lo=a_txt, hi=b_txt)
     return _t("no detectable effect on {metric}", lang, metric=name)
 
 
@@ -360,6 +370,7 @@ def render_html(folder: str | Path, lang: str = "en") -> tuple[str, list[str]]:
             for k in (
                 "leaves_out.geography",
                 "leaves_out.capacity",
+                "leaves_out.hours_source",
                 "leaves_out.satisfaction",
                 "leaves_out.platform",
                 "leaves_out.mechanisms",

@@ -78,9 +78,10 @@ def costs(runs: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.Dat
 
 def cost_table(costs_df: pd.DataFrame) -> str:
     """The cost block of the terminal summary."""
+    w = max([24, *(len(str(s)) for s in costs_df["scenario"])])  # long names stay aligned
     lines = [
         "Cost over the horizon, whole city (paired against the baseline):",
-        f"  {'scenario':<24} {'hours':>12} {'yuan':>14} {'extra needs met':>24} "
+        f"  {'scenario':<{w}} {'hours':>12} {'yuan':>14} {'extra needs met':>24} "
         f"{'yuan/extra need':>16} {'hours/extra need':>17}",
     ]
     for r in costs_df.itertuples():
@@ -97,7 +98,7 @@ def cost_table(costs_df: pd.DataFrame) -> str:
             none if np.isnan(r.hours_per_extra_need_met) else f"{r.hours_per_extra_need_met:,.1f}"
         )
         lines.append(
-            f"  {r.scenario:<24} {r.hours_total:>12,.0f} {r.cost_yuan:>14,.0f} {extra:>24} "
+            f"  {r.scenario:<{w}} {r.hours_total:>12,.0f} {r.cost_yuan:>14,.0f} {extra:>24} "
             f"{per_yuan:>16} {per_hour:>17}"
         )
     lines.append(

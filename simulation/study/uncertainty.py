@@ -585,7 +585,8 @@ def headline_table(
     if ranking is not None and "p_best_ui" in ranking:
         lines.append("")
         lines.append("Probability of being best: noise only (bootstrap) vs across the draws:")
+        w = max([24, *(len(str(s)) for s in ranking["scenario"])])
         for r in ranking.itertuples():
-            lines.append(f"  {r.scenario:<24} {r.p_best:6.1%}   {r.p_best_ui:6.1%}")
+            lines.append(f"  {r.scenario:<{w}} {r.p_best:6.1%}   {r.p_best_ui:6.1%}")
     lines.extend(f"note: {n}" for n in result.notes)
     return "\n".join(lines)

@@ -234,7 +234,7 @@ class Comparison:
         lines = [analysis.summary_table(self.table[noise_cols].copy())]
         lines.append("")
         lines.append(f"Probability of being best on {self.metric} (paired bootstrap):")
-        w = max([24, *(len(str(s)) for s in self.ranking["scenario"])])
+        w = analysis.name_width(self.ranking["scenario"])
         for row in self.ranking.itertuples():
             lines.append(
                 f"  {row.scenario:<{w}} {row.p_best:6.1%}   mean {row.mean:.4g} [{row.ci_low:.4g}, {row.ci_high:.4g}]"

@@ -196,6 +196,8 @@ class AllianceBook:
         self.hrs_alliance = cat(p.hrs_alliance, np.int64)
         self.hrs_comm = cat(p.hrs_comm, np.int64)
         self.hrs_declared = cat(p.hrs_value, np.float64)
+        # each alliance's declared hours in all (fixed: the split only scales them)
+        self._declared = np.bincount(self.hrs_alliance, weights=self.hrs_declared, minlength=n)
         self.unit_hours_arr = np.asarray(self.shares_units, dtype=bool)
         self._p = _Pending()
         self._split_unit_hours()
@@ -252,8 +254,7 @@ class AllianceBook:
             factor_sum = np.bincount(owner, weights=share, minlength=self.n)
             has = size > 0
             factor[has] = factor_sum[has] / size[has]
-            declared = np.bincount(self.hrs_alliance, weights=self.hrs_declared, minlength=self.n)
-            per_unit = declared[owner] / size[owner]
+            per_unit = self._declared[owner] / size[owner]
             if self.unit_department.size:
                 dept = self.unit_department[units]
                 agency = dept >= 0
@@ -265,9 +266,7 @@ class AllianceBook:
     def department_drain(self, kinds: tuple[int, ...]) -> np.ndarray:
         """(C,) hours per day the agencies in active alliances of `kinds` give them (at today's
         tie and strength, the whole city's): hours their departments no longer have."""
-        weight = np.where(self.status == ACTIVE, self.tie * self.strength, 0.0)
-        weight = np.where(np.isin(self.kind_arr, kinds), weight, 0.0)
-        return weight @ self._drain
+        return self._weights(kinds) @ self._drain
 
     # ------------------------------------------------------------------ read-outs
     def kind_name(self, a: int) -> str:
@@ -275,6 +274,16 @@ class AllianceBook:
 
     def status_name(self, a: int) -> str:
         return _STATUS[int(self.status[a])]
+
+    def _weights(self, kinds: tuple[int, ...], gated: bool | None = None) -> np.ndarray:
+        """Per alliance, tie x strength if it is active and of `kinds` (and `gated`), else 0."""
+        sel_kind = self._kind_masks.get((kinds, gated))
+        if sel_kind is None:  # fixed after freeze: computed once per (kinds, gated)
+            sel_kind = np.isin(self.kind_arr, kinds)
+            if gated is not None:
+                sel_kind &= self.gated_arr == gated
+            self._kind_masks[(kinds, gated)] = sel_kind
+        return np.where(sel_kind & (self.status == ACTIVE), self.tie * self.strength, 0.0)
 
     def contributions(
         self, kinds: tuple[int, ...], gated: bool | None = None
@@ -285,14 +294,7 @@ class AllianceBook:
         tie adds exactly zero.
         """
         K, C = self.K, N_CATEGORIES
-        weight = np.where(self.status == ACTIVE, self.tie * self.strength, 0.0)
-        sel_kind = self._kind_masks.get((kinds, gated))
-        if sel_kind is None:  # fixed after freeze: computed once per (kinds, gated)
-            sel_kind = np.isin(self.kind_arr, kinds)
-            if gated is not None:
-                sel_kind &= self.gated_arr == gated
-            self._kind_masks[(kinds, gated)] = sel_kind
-        wk = np.where(sel_kind, weight, 0.0)
+        wk = self._weights(kinds, gated)
         x = np.bincount(
             self.res_cell, weights=wk[self.res_alliance] * self.res_value, minlength=K * C
         )

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulation.study.statistics import _NAN, _ok_runs, _scenario_order, _wide, paired_difference
+from simulation.study.statistics import (
+    _NAN,
+    _ok_runs,
+    _scenario_order,
+    _wide,
+    name_width,
+    paired_difference,
+)
 
 __all__ = ["COST_TABLE_COLUMNS", "cost_table", "costs"]
 
@@ -78,7 +85,7 @@ def costs(runs: pd.DataFrame, baseline: str, confidence: float = 0.95) -> pd.Dat
 
 def cost_table(costs_df: pd.DataFrame) -> str:
     """The cost block of the terminal summary."""
-    w = max([24, *(len(str(s)) for s in costs_df["scenario"])])  # long names stay aligned
+    w = name_width(costs_df["scenario"])
     lines = [
         "Cost over the horizon, whole city (paired against the baseline):",
         f"  {'scenario':<{w}} {'hours':>12} {'yuan':>14} {'extra needs met':>24} "

@@ -61,6 +61,7 @@ __all__ = [
     "holm",
     "indistinguishable",
     "mean_ci",
+    "name_width",
     "paired_difference",
     "probability_best",
     "ranking",
@@ -652,6 +653,11 @@ def _fmt(x: float, decimals: int, sign: bool = False) -> str:
     if not np.isfinite(x):
         return "n/a"
     return f"{x:+.{decimals}f}" if sign else f"{x:.{decimals}f}"
+
+
+def name_width(names, least: int = 24) -> int:
+    """Width of the scenario column of a terminal table: long names keep the rows aligned."""
+    return max([least, *(len(str(n)) for n in names)])
 
 
 def summary_table(comparison: pd.DataFrame, digits: int = 3, width: int = 160) -> str:

@@ -56,7 +56,7 @@ from scipy import stats
 from simulation.scenario import Scenario, ScenarioError
 from simulation.scenario.params import ParamError, Uncertain, uncertain_parameters
 from simulation.study.runner import RunTask
-from simulation.study.statistics import METRIC_DIRECTIONS, PRIMARY_METRICS
+from simulation.study.statistics import METRIC_DIRECTIONS, PRIMARY_METRICS, name_width
 
 __all__ = [
     "DESIGNS",
@@ -585,7 +585,7 @@ def headline_table(
     if ranking is not None and "p_best_ui" in ranking:
         lines.append("")
         lines.append("Probability of being best: noise only (bootstrap) vs across the draws:")
-        w = max([24, *(len(str(s)) for s in ranking["scenario"])])
+        w = name_width(ranking["scenario"])
         for r in ranking.itertuples():
             lines.append(f"  {r.scenario:<{w}} {r.p_best:6.1%}   {r.p_best_ui:6.1%}")
     lines.extend(f"note: {n}" for n in result.notes)
